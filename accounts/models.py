@@ -1,0 +1,51 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+
+class Role(models.TextChoices):
+    USER = "user", "Listener"
+    ARTIST = "artist", "Artist"
+    ADMIN = "admin", "Admin"
+
+
+class JonquilsUserManager(UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A person with an account: listener, artist or admin (a superuser is always an admin)."""
+
+    email = models.EmailField("email address", max_length=254)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.USER)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # created_at replaces AbstractUser.date_joined: one timestamp, the seed's name.
+    date_joined = None
+
+    objects = JonquilsUserManager()
+
+    class Meta:
+        db_table = "users"
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="users_email_ci_unique"),
+            models.UniqueConstraint(Lower("username"), name="users_username_ci_unique"),
+            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="users_role_valid"),
+            models.CheckConstraint(condition=~models.Q(email=""), name="users_email_not_empty"),
+        ]
+
+    def save(self, *args, **kwargs):
+        if self.is_superuser:
+            self.role = Role.ADMIN
+        super().save(*args, **kwargs)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.is_superuser or self.role == Role.ADMIN
+
+    @property
+    def is_artist(self) -> bool:
+        return self.role == Role.ARTIST

@@ -1,0 +1,123 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+
+class TimestampedModel(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Genre(models.Model):
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        db_table = "genres"
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="genres_name_ci_unique"),
+            models.CheckConstraint(condition=~Q(name=""), name="genres_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Artist(TimestampedModel):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="artist_profile"
+    )
+    name = models.CharField(max_length=255)
+    bio = models.TextField(blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 code")
+    image = models.ImageField(upload_to="artists/", blank=True)
+
+    class Meta:
+        db_table = "artists"
+        ordering = ["name", "id"]
+        indexes = [models.Index(Lower("name"), name="artists_name_lower_idx")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(name=""), name="artists_name_not_empty"),
+            models.CheckConstraint(condition=Q(country="") | Q(country__regex=r"^[A-Z]{2}$"), name="artists_country_iso2"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Album(TimestampedModel):
+    artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="albums")
+    title = models.CharField(max_length=255)
+    release_date = models.DateField(null=True, blank=True)
+    cover_image = models.ImageField(upload_to="covers/", blank=True)
+
+    class Meta:
+        db_table = "albums"
+        ordering = ["artist_id", "release_date", "id"]
+        indexes = [
+            models.Index(fields=["artist", "release_date"], name="albums_artist_release_idx"),
+            models.Index(Lower("title"), name="albums_title_lower_idx"),
+        ]
+        constraints = [models.CheckConstraint(condition=~Q(title=""), name="albums_title_not_empty")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ProcessingStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    PROCESSING = "processing", "Processing"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class Track(TimestampedModel):
+    artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="tracks")
+    album = models.ForeignKey(Album, null=True, blank=True, on_delete=models.SET_NULL, related_name="tracks")
+    genre = models.ForeignKey(Genre, null=True, blank=True, on_delete=models.SET_NULL, related_name="tracks")
+    title = models.CharField(max_length=255)
+    track_number = models.PositiveSmallIntegerField(null=True, blank=True)
+    disc_number = models.PositiveSmallIntegerField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    file_path = models.CharField(max_length=1024, blank=True, help_text="Object key in the tracks bucket")
+    file_size = models.BigIntegerField(null=True, blank=True, help_text="Bytes")
+    mime_type = models.CharField(max_length=100, blank=True)
+    checksum = models.CharField(max_length=64, blank=True, help_text="SHA-256, hex")
+    popularity = models.FloatField(default=0.0)
+    tempo = models.FloatField(null=True, blank=True, help_text="Beats per minute")
+    energy = models.FloatField(null=True, blank=True)
+    valence = models.FloatField(null=True, blank=True)
+    processing_status = models.CharField(
+        max_length=16, choices=ProcessingStatus.choices, default=ProcessingStatus.PENDING, db_index=True
+    )
+    processing_error = models.TextField(blank=True)
+
+    class Meta:
+        db_table = "tracks"
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["-popularity", "id"], name="tracks_popularity_idx"),
+            models.Index(fields=["artist", "-created_at"], name="tracks_artist_created_idx"),
+            models.Index(fields=["album", "disc_number", "track_number"], name="tracks_album_order_idx"),
+            models.Index(fields=["genre", "-popularity"], name="tracks_genre_popularity_idx"),
+            models.Index(fields=["-created_at"], name="tracks_created_idx"),
+            models.Index(fields=["checksum"], name="tracks_checksum_idx", condition=~Q(checksum="")),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(title=""), name="tracks_title_not_empty"),
+            models.CheckConstraint(condition=Q(duration_ms__isnull=True) | Q(duration_ms__gt=0), name="tracks_duration_positive"),
+            models.CheckConstraint(condition=Q(energy__isnull=True) | Q(energy__gte=0, energy__lte=1), name="tracks_energy_unit_range"),
+            models.CheckConstraint(condition=Q(valence__isnull=True) | Q(valence__gte=0, valence__lte=1), name="tracks_valence_unit_range"),
+            models.CheckConstraint(condition=Q(tempo__isnull=True) | Q(tempo__gt=0, tempo__lt=1000), name="tracks_tempo_range"),
+            models.CheckConstraint(condition=Q(popularity__gte=0), name="tracks_popularity_non_negative"),
+            models.CheckConstraint(condition=Q(file_size__isnull=True) | Q(file_size__gte=0), name="tracks_file_size_non_negative"),
+            models.CheckConstraint(condition=Q(processing_status__in=ProcessingStatus.values), name="tracks_processing_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

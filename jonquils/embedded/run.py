@@ -1,0 +1,126 @@
+"""`make run`: start the whole service on one machine and stop all of it on Ctrl-C or SIGTERM.
+
+Order: local servers (PostgreSQL, Redis, unless configured) → migrations → the staff
+login → Celery worker and beat → gunicorn. It prints the URL and the login once /health
+answers, and on SIGINT/SIGTERM stops every process it started, in reverse order.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from .paths import BASE_DIR, embedded_paths
+from .services import EmbeddedServiceError, EmbeddedStack, celery_command, port_is_free, stop_process
+
+HOST = "127.0.0.1"
+READY_TIMEOUT_S = 90
+
+
+class _Stop(Exception):
+    pass
+
+
+def _raise_stop(signum, frame):  # noqa: ARG001 - signal handler signature
+    raise _Stop()
+
+
+def _manage(*args: str, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), *args], env=env, cwd=BASE_DIR,
+                          capture_output=True, text=True)
+
+
+def _spawn(args: list[str], *, env: dict, log_name: str, log_dir: Path) -> subprocess.Popen:
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log = open(log_dir / log_name, "ab")  # noqa: SIM115 - kept open for the child's lifetime
+    return subprocess.Popen(args, env=env, cwd=BASE_DIR, stdin=subprocess.DEVNULL, stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def _wait_for_health(url: str, processes: dict[str, subprocess.Popen]) -> dict:
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    last = "no answer"
+    while time.monotonic() < deadline:
+        for name, process in processes.items():
+            if process.poll() is not None:
+                raise EmbeddedServiceError(f"The {name} exited during start (code {process.returncode}); see logs/{name}.log.")
+        try:
+            with urllib.request.urlopen(url, timeout=3) as response:
+                body = json.loads(response.read())
+                if body.get("status") == "ok":
+                    return body
+                last = json.dumps(body)
+        except urllib.error.HTTPError as exc:
+            last = f"HTTP {exc.code}: {exc.read()[:300]!r}"
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            last = str(exc)
+        time.sleep(0.5)
+    raise EmbeddedServiceError(f"The service did not become healthy within {READY_TIMEOUT_S} s (last answer: {last}).")
+
+
+def main() -> int:
+    port = int(os.environ.get("PORT", "8000"))
+    if not port_is_free(HOST, port):
+        print(f"Port {port} on {HOST} is already in use (another `make run`?); stop that process or set PORT.", file=sys.stderr)
+        return 1
+
+    paths = embedded_paths()
+    stack = EmbeddedStack(paths)
+    processes: dict[str, subprocess.Popen] = {}
+    signal.signal(signal.SIGINT, _raise_stop)
+    signal.signal(signal.SIGTERM, _raise_stop)
+    log_dir = BASE_DIR / "logs"
+    try:
+        env = dict(os.environ, **stack.start(), DJANGO_SETTINGS_MODULE="jonquils.settings", PYTHONUNBUFFERED="1")
+        for step in (("migrate", "--noinput"), ("collectstatic", "--noinput"), ("ensure_admin",)):
+            result = _manage(*step, env=env)
+            if result.returncode != 0:
+                lines = (result.stderr or result.stdout).strip().splitlines()
+                raise EmbeddedServiceError(f"`manage.py {' '.join(step)}` failed: {lines[-1] if lines else 'no output'}")
+            if step[0] == "ensure_admin":
+                login = result.stdout.strip()
+
+        bin_dir = Path(sys.executable).parent
+        for role in ("worker", "beat"):
+            processes[role] = _spawn(celery_command(role, var_run_dir=paths.run_dir), env=env,
+                                     log_name=f"{role}.log", log_dir=log_dir)
+        processes["web"] = _spawn(
+            [str(bin_dir / "gunicorn"), "jonquils.wsgi:application", "--bind", f"{HOST}:{port}",
+             "--worker-class", "gthread", "--workers", os.environ.get("WEB_WORKERS", "2"),
+             "--threads", os.environ.get("WEB_THREADS", "16"), "--timeout", "120", "--graceful-timeout", "10",
+             "--access-logfile", "-", "--error-logfile", "-"],
+            env=env, log_name="web.log", log_dir=log_dir)
+
+        url = f"http://{HOST}:{port}"
+        _wait_for_health(f"{url}/health", processes)
+        print(f"\nJONQUILS is running at {url}/", flush=True)
+        print(f"Admin: {url}/admin/  login: {login}", flush=True)
+        print("Logs are in logs/. Press Ctrl-C to stop.\n", flush=True)
+        while True:
+            for name, process in processes.items():
+                if process.poll() is not None:
+                    raise EmbeddedServiceError(f"The {name} stopped unexpectedly (code {process.returncode}); see logs/{name}.log.")
+            time.sleep(1)
+    except _Stop:
+        print("\nStopping JONQUILS…", flush=True)
+        return 0
+    except EmbeddedServiceError as exc:
+        print(f"JONQUILS could not start: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for name in ("web", "beat", "worker"):
+            if name in processes:
+                stop_process(processes[name], timeout=20)
+        stack.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""Session fixtures: each real service starts once per test run, from jonquils.embedded.
+
+PostgreSQL and Redis are the ones named by DATABASE_URL / REDIS_URL when set, otherwise
+embedded servers under var/test (tests.environment sets JONQUILS_VAR_DIR before Django
+reads its settings).
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+
+from jonquils.embedded.paths import embedded_paths
+from jonquils.embedded.services import EmbeddedStack, celery_command, stop_process
+
+
+@pytest.fixture(scope="session")
+def embedded_services():
+    """Start the embedded PostgreSQL and Redis unless the environment names servers."""
+    stack = EmbeddedStack(embedded_paths())
+    stack.start()
+    if settings.DATABASE_EMBEDDED:
+        # The socket directory is known for sure only once the server runs.
+        settings.DATABASES["default"]["HOST"] = str(stack.paths.postgres_socket_dir())
+    yield stack
+    from django.db import connections
+
+    connections.close_all()
+    stack.stop()
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(embedded_services):
+    """Make pytest-django create the test database only once the server runs."""
+
+
+@pytest.fixture(autouse=True)
+def _services_and_clean_cache(embedded_services):
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+def _test_database_url() -> str:
+    db = settings.DATABASES["default"]
+    host = db.get("HOST") or ""
+    host = quote(host, safe="") if host.startswith("/") else host
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    auth = quote(db.get("USER") or "", safe="")
+    if db.get("PASSWORD"):
+        auth += ":" + quote(db["PASSWORD"], safe="")
+    return f"postgres://{auth}@{host}{port}/{db['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
+    """A real Celery worker process consuming the test broker and using the test database."""
+    from jonquils.celery import app
+
+    env = dict(os.environ, DATABASE_URL=_test_database_url(), PYTHONUNBUFFERED="1")
+    log_path = tmp_path_factory.mktemp("celery") / "worker.log"
+    hostname = f"test-{os.getpid()}@localhost"
+    app.control.purge()
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            celery_command("worker", var_run_dir=embedded_paths().run_dir, concurrency=2, hostname=hostname),
+            env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+        )
+    deadline = time.monotonic() + 60
+    while not app.control.ping(destination=[hostname], timeout=0.5):
+        if process.poll() is not None or time.monotonic() > deadline:
+            stop_process(process)
+            pytest.fail(f"the Celery worker did not start:\n{log_path.read_text()[-3000:]}")
+    yield process
+    stop_process(process, timeout=20)

@@ -1,0 +1,11 @@
+"""Loaded with `-p` before pytest-django reads settings: the suite keeps its own var/test.
+
+The test run never touches the data of `make run` (var/), and both can run at once.
+"""
+import os
+from pathlib import Path
+
+_ROOT = Path(__file__).resolve().parent.parent
+os.environ.setdefault("JONQUILS_VAR_DIR", str(_ROOT / "var" / "test"))
+os.environ.setdefault("LOG_DIR", str(_ROOT / "var" / "test" / "logs"))
+os.environ.setdefault("DEBUG", "false")
