@@ -1,0 +1,100 @@
+"""One error format for every API response: {"error": "<code>", "detail": ..., "fields": {...}}.
+
+Services raise Django's ValidationError / PermissionDenied / ObjectDoesNotExist or a
+DomainError; DRF raises its own APIException subclasses. Both end here.
+"""
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger("jonquils.api")
+
+
+class DomainError(Exception):
+    """A business rule refused the request; `code` names it, the message explains it."""
+
+    code = "conflict"
+    status_code = status.HTTP_409_CONFLICT
+
+    def __init__(self, message: str, *, code: str | None = None, status_code: int | None = None):
+        super().__init__(message)
+        if code:
+            self.code = code
+        if status_code:
+            self.status_code = status_code
+
+
+def _error_body(code: str, detail, fields: dict | None = None) -> dict:
+    body = {"error": code, "detail": detail}
+    if fields:
+        body["fields"] = fields
+    return body
+
+
+def _split_validation_detail(detail) -> tuple[str, dict]:
+    """Turn DRF's validation detail into a sentence plus per-field messages."""
+    if isinstance(detail, dict):
+        fields = {k: v for k, v in detail.items() if k != "non_field_errors"}
+        general = detail.get("non_field_errors")
+        sentence = "; ".join(str(m) for m in general) if general else "Some fields are invalid."
+        return sentence, fields
+    if isinstance(detail, list):
+        return "; ".join(str(m) for m in detail) or "Invalid input.", {}
+    return str(detail), {}
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, (Http404, ObjectDoesNotExist)):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, DomainError):
+        return Response(_error_body(exc.code, str(exc)), status=exc.status_code)
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        logger.exception("unhandled error in API view", exc_info=exc)
+        return Response(_error_body("server_error", "The server failed to answer this request."), status=500)
+
+    if isinstance(exc, exceptions.ValidationError):
+        sentence, fields = _split_validation_detail(exc.detail)
+        response.data = _error_body("invalid", sentence, fields)
+    else:
+        code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
+        code = code if isinstance(code, str) else "error"
+        detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+        response.data = _error_body(code, str(detail))
+        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+            response.data["retry_after_s"] = int(exc.wait + 0.999)
+    return response
+
+
+def _is_api_request(request) -> bool:
+    return request.path.startswith(("/api/", "/rest/"))
+
+
+def json_not_found(request, exception=None):
+    """handler404: JSON for API paths, Django's page otherwise."""
+    if _is_api_request(request):
+        return JsonResponse(_error_body("not_found", "Not found."), status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
+
+
+def json_server_error(request):
+    """handler500: never a stack trace; JSON for API paths."""
+    if _is_api_request(request):
+        return JsonResponse(_error_body("server_error", "The server failed to answer this request."), status=500)
+    from django.views.defaults import server_error
+
+    return server_error(request)
