@@ -65,6 +65,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -161,7 +162,13 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # WhiteNoise serves static files from gunicorn itself (no nginx needed); hashed names
+    # need `collectstatic` first, which `make run` does; the test suite turns them off.
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if env.bool("STATIC_MANIFEST", default=True)
+        else "whitenoise.storage.CompressedStaticFilesStorage"
+    },
 }
 
 # --- Auth -------------------------------------------------------------------------------
@@ -177,6 +184,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 JONQUILS_ADMIN_USER = env.str("JONQUILS_ADMIN_USER", default="admin")
 JONQUILS_ADMIN_PASSWORD = env.str("JONQUILS_ADMIN_PASSWORD", default="")
+JONQUILS_DEMO_PASSWORD = env.str("JONQUILS_DEMO_PASSWORD", default="listen-to-jonquils")
 
 # --- DRF --------------------------------------------------------------------------------
 REST_FRAMEWORK = {

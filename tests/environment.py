@@ -9,3 +9,4 @@ _ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("JONQUILS_VAR_DIR", str(_ROOT / "var" / "test"))
 os.environ.setdefault("LOG_DIR", str(_ROOT / "var" / "test" / "logs"))
 os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("STATIC_MANIFEST", "false")

@@ -43,13 +43,13 @@ def _spawn(args: list[str], *, env: dict, log_name: str, log_dir: Path) -> subpr
                             stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def _wait_for_health(url: str, processes: dict[str, subprocess.Popen]) -> dict:
+def _wait_for_health(url: str, processes: dict[str, subprocess.Popen], log_dir: Path) -> dict:
     deadline = time.monotonic() + READY_TIMEOUT_S
     last = "no answer"
     while time.monotonic() < deadline:
         for name, process in processes.items():
             if process.poll() is not None:
-                raise EmbeddedServiceError(f"The {name} exited during start (code {process.returncode}); see logs/{name}.log.")
+                raise EmbeddedServiceError(f"The {name} exited during start (code {process.returncode}); see {log_dir}/{name}.log.")
         try:
             with urllib.request.urlopen(url, timeout=3) as response:
                 body = json.loads(response.read())
@@ -75,7 +75,7 @@ def main() -> int:
     processes: dict[str, subprocess.Popen] = {}
     signal.signal(signal.SIGINT, _raise_stop)
     signal.signal(signal.SIGTERM, _raise_stop)
-    log_dir = BASE_DIR / "logs"
+    log_dir = Path(os.environ.get("LOG_DIR") or BASE_DIR / "logs")
     try:
         env = dict(os.environ, **stack.start(), DJANGO_SETTINGS_MODULE="jonquils.settings", PYTHONUNBUFFERED="1")
         for step in (("migrate", "--noinput"), ("collectstatic", "--noinput"), ("ensure_admin",)):
@@ -98,14 +98,14 @@ def main() -> int:
             env=env, log_name="web.log", log_dir=log_dir)
 
         url = f"http://{HOST}:{port}"
-        _wait_for_health(f"{url}/health", processes)
+        _wait_for_health(f"{url}/health", processes, log_dir)
         print(f"\nJONQUILS is running at {url}/", flush=True)
         print(f"Admin: {url}/admin/  login: {login}", flush=True)
         print("Logs are in logs/. Press Ctrl-C to stop.\n", flush=True)
         while True:
             for name, process in processes.items():
                 if process.poll() is not None:
-                    raise EmbeddedServiceError(f"The {name} stopped unexpectedly (code {process.returncode}); see logs/{name}.log.")
+                    raise EmbeddedServiceError(f"The {name} stopped unexpectedly (code {process.returncode}); see {log_dir}/{name}.log.")
             time.sleep(1)
     except _Stop:
         print("\nStopping JONQUILS…", flush=True)

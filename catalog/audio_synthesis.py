@@ -1,0 +1,80 @@
+"""Synthesise short pieces of music and encode them, for demo data and tests (no downloads).
+
+A piece is a click track at a known tempo under a chord whose timbre (harmonics) and
+loudness are chosen by the caller, so that tempo and energy of the result are known.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import av
+import numpy as np
+
+SAMPLE_RATE = 44_100
+
+
+@dataclass(frozen=True)
+class Piece:
+    seconds: float = 8.0
+    bpm: float = 120.0
+    root_hz: float = 220.0
+    harmonics: int = 3  # 1 = pure sine (soft), more = brighter
+    loudness: float = 0.5  # peak amplitude in (0, 1]
+    seed: int = 0
+
+
+def synthesize(piece: Piece, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
+    """Return mono float32 samples in [-1, 1]."""
+    rng = np.random.default_rng(piece.seed)
+    t = np.arange(int(piece.seconds * sample_rate)) / sample_rate
+    chord = np.zeros_like(t)
+    for ratio in (1.0, 1.25, 1.5):  # a major triad
+        for h in range(1, piece.harmonics + 1):
+            chord += np.sin(2 * np.pi * piece.root_hz * ratio * h * t + rng.uniform(0, 2 * np.pi)) / h
+    chord /= np.max(np.abs(chord)) or 1.0
+
+    clicks = np.zeros_like(t)
+    beat_samples = 60.0 / piece.bpm * sample_rate
+    click_len = int(0.02 * sample_rate)
+    envelope = np.exp(-np.linspace(0, 8, click_len))
+    for start in np.arange(0, len(t) - click_len, beat_samples).astype(int):
+        clicks[start:start + click_len] += envelope * np.sin(2 * np.pi * 1_000 * t[:click_len])
+
+    mix = 0.6 * chord + 0.8 * clicks
+    mix /= np.max(np.abs(mix)) or 1.0
+    return (mix * piece.loudness).astype(np.float32)
+
+
+_CODECS = {"mp3": ("mp3", "mp3", "fltp"), "flac": ("flac", "flac", "s16"), "ogg": ("ogg", "vorbis", "fltp"),
+           "opus": ("ogg", "libopus", "flt"), "wav": ("wav", "pcm_s16le", "s16"), "m4a": ("ipod", "aac", "fltp")}
+
+
+def encode(samples: np.ndarray, fmt: str = "mp3", sample_rate: int = SAMPLE_RATE, bitrate: int = 128_000) -> bytes:
+    """Encode mono float samples with PyAV into `fmt` (mp3, flac, ogg, opus, wav, m4a)."""
+    container_format, codec, sample_format = _CODECS[fmt]
+    rate = 48_000 if codec == "libopus" else sample_rate
+    if rate != sample_rate:
+        samples = np.interp(np.arange(0, len(samples), sample_rate / rate), np.arange(len(samples)), samples).astype(np.float32)
+    buffer = io.BytesIO()
+    with av.open(buffer, mode="w", format=container_format) as container:
+        # ffmpeg's own Vorbis encoder only writes stereo; the mono signal goes to both channels.
+        layout = "stereo" if codec == "vorbis" else "mono"
+        stream = container.add_stream(codec, rate=rate, layout=layout)
+        if codec not in ("flac", "pcm_s16le"):
+            stream.bit_rate = bitrate
+        if codec == "vorbis":  # ffmpeg's own Vorbis encoder is marked experimental
+            stream.codec_context.options = {"strict": "experimental"}
+        pcm = samples if sample_format.startswith("flt") else (np.clip(samples, -1, 1) * 32767).astype(np.int16)
+        frame_size = stream.codec_context.frame_size or 1024
+        for start in range(0, len(pcm), frame_size):
+            chunk = pcm[start:start + frame_size]
+            planes = np.vstack([chunk, chunk]) if layout == "stereo" else chunk.reshape(1, -1)
+            frame = av.AudioFrame.from_ndarray(planes, format=sample_format, layout=layout)
+            frame.sample_rate = rate
+            frame.pts = start
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    return buffer.getvalue()
