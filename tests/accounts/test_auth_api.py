@@ -310,3 +310,9 @@ def test_roles_are_never_taken_from_registration_input(api_client):
     assert response.status_code == 201
     user = User.objects.get(username="mira")
     assert (user.role, user.is_superuser, user.is_staff) == (Role.USER, False, False)
+
+
+def test_production_settings_hash_with_argon2():
+    import jonquils.settings as production
+
+    assert production.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"

@@ -21,6 +21,11 @@ def bearer(client: APIClient, access: str) -> APIClient:
     return client
 
 
+@pytest.fixture(autouse=True)
+def _fast_argon2(settings):
+    settings.PASSWORD_HASHERS = ["tests.api.hashers.FastArgon2PasswordHasher"]
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
