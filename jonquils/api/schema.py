@@ -32,6 +32,7 @@ _DESCRIPTIONS = {
     "401": "Not signed in, or the token is invalid or expired.",
     "403": "Signed in, but not allowed to do this.",
     "404": "No such resource (or not visible to you).",
+    "413": "The request body is too large.",
     "415": "The request body's media type is not supported.",
     "429": "Too many requests; wait `Retry-After` seconds.",
 }
@@ -68,7 +69,7 @@ class AutoSchema(SpectacularAutoSchema):
         if has_path or has_query:
             codes.append("404")
         if has_body:
-            codes.append("415")
+            codes += ["413", "415"]
         if self.view.get_throttles():
             codes.append("429")
         return codes
