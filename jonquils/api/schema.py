@@ -32,11 +32,13 @@ _DESCRIPTIONS = {
     "401": "Not signed in, or the token is invalid or expired.",
     "403": "Signed in, but not allowed to do this.",
     "404": "No such resource (or not visible to you).",
+    "409": "A business rule refused the change (the state of the resource does not allow it).",
     "413": "The request body is too large.",
     "415": "The request body's media type is not supported.",
     "429": "Too many requests; wait `Retry-After` seconds.",
 }
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
+_WRITE_METHODS = _BODY_METHODS | {"DELETE"}
 
 
 class AutoSchema(SpectacularAutoSchema):
@@ -54,20 +56,24 @@ class AutoSchema(SpectacularAutoSchema):
 
     def _error_codes(self, operation) -> list[str]:
         has_body = self.method in _BODY_METHODS and "requestBody" in operation
+        # Services behind any write may refuse it: ValidationError -> 400, DomainError -> 409.
+        writes = self.method in _WRITE_METHODS
         params = operation.get("parameters", [])
         has_query = any(p.get("in") == "query" for p in params)
         has_path = any(p.get("in") == "path" for p in params)
         authenticates = bool(self.view.get_authenticators())
         restricted = any(not isinstance(p, AllowAny) for p in self.view.get_permissions())
         codes = []
-        if has_body or has_query:
+        if writes or has_query:
             codes.append("400")
         if authenticates:
             codes.append("401")
         if authenticates or restricted:
             codes.append("403")
-        if has_path or has_query:
+        if has_path or has_query or writes:  # a write may name a missing object in its body
             codes.append("404")
+        if writes:
+            codes.append("409")
         if has_body:
             codes += ["413", "415"]
         if self.view.get_throttles():
