@@ -19,6 +19,7 @@ DUPLICATE_USERNAME = "A user with that username already exists."
 DUPLICATE_EMAIL = "A user with that email address already exists."
 _CONSTRAINT_FIELDS = {
     "users_username_ci_unique": ("username", DUPLICATE_USERNAME),
+    "users_username_key": ("username", DUPLICATE_USERNAME),  # AbstractUser's own unique=True
     "users_email_ci_unique": ("email", DUPLICATE_EMAIL),
 }
 

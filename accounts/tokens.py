@@ -109,3 +109,9 @@ def refresh_tokens_revoke_all(*, user) -> int:
         [BlacklistedToken(token_id=pk) for pk in pending], ignore_conflicts=True
     )
     return len(created)
+
+
+def tokens_flush_expired() -> int:
+    """Delete expired refresh-token records (and their blacklist rows); return how many."""
+    deleted, _ = OutstandingToken.objects.filter(expires_at__lte=timezone.now()).delete()
+    return deleted
