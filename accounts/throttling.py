@@ -10,6 +10,7 @@ cannot slip past the limit the way a read-modify-write history can.
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import re
 
@@ -17,6 +18,7 @@ from django.conf import settings
 from django.core.cache import cache
 from rest_framework.throttling import BaseThrottle
 
+logger = logging.getLogger("jonquils.throttling")
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([a-z]+)\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -40,6 +42,9 @@ class CacheRateThrottle(BaseThrottle):
     """Allow `N` requests per window for each key of `get_idents()`; no idents means no limit."""
 
     scope: str = ""
+    # With the cache unreachable: general limits let requests through (the API stays up);
+    # the login/register limits refuse them (no unlimited password guessing meanwhile).
+    fail_open = True
 
     def __init__(self):
         self._wait: float | None = None
@@ -55,12 +60,20 @@ class CacheRateThrottle(BaseThrottle):
         if not rate:
             return True
         limit, window = parse_rate(rate)
+        idents = dict.fromkeys(self.get_idents(request, view))
         allowed = True
-        for ident in dict.fromkeys(self.get_idents(request, view)):
-            key = f"throttle:{self.scope}:{_digest(ident)}"
-            if self._hit(key, window) > limit:
-                allowed = False
-                self._wait = max(self._wait or 0, self._ttl(key, window))
+        try:
+            for ident in idents:
+                key = f"throttle:{self.scope}:{_digest(ident)}"
+                if self._hit(key, window) > limit:
+                    allowed = False
+                    self._wait = max(self._wait or 0, self._ttl(key, window))
+        except Exception:  # noqa: BLE001 - any cache failure; which one does not change the answer
+            logger.warning("throttle cache unavailable; scope %s fails %s", self.scope,
+                           "open" if self.fail_open else "closed", exc_info=True)
+            if not self.fail_open:
+                self._wait = window
+            return self.fail_open
         return allowed
 
     @staticmethod
@@ -109,6 +122,7 @@ class AuthIpThrottle(CacheRateThrottle):
     """Strict limit on login/register attempts from one IP address."""
 
     scope = "auth_ip"
+    fail_open = False
 
     def get_idents(self, request, view) -> list[str]:
         return [f"ip:{self.get_ident(request)}"]
@@ -121,6 +135,7 @@ class AuthAccountThrottle(CacheRateThrottle):
     """
 
     scope = "auth_account"
+    fail_open = False
     identity_fields = ("username", "email")
 
     def get_idents(self, request, view) -> list[str]:

@@ -170,3 +170,37 @@ def test_parse_rate(rate, expected):
 def test_parse_rate_refuses_nonsense(rate):
     with pytest.raises(ValueError):
         parse_rate(rate)
+
+
+@pytest.fixture
+def redis_down(settings):
+    """Call it to point the default cache at a Redis that does not answer."""
+
+    def apply():
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django_redis.cache.RedisCache",
+                "LOCATION": "redis://127.0.0.1:9/0",
+                "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.2, "SOCKET_TIMEOUT": 0.2},
+            }
+        }
+
+    return apply
+
+
+def test_with_redis_down_general_limits_let_requests_through(rates, client_for, listener, redis_down):
+    rates(user="1/min")
+    client = client_for(listener)
+    redis_down()
+
+    assert [client.get(ME).status_code for _ in range(3)] == [200, 200, 200]
+
+
+def test_with_redis_down_login_is_refused_rather_than_unlimited(rates, listener, redis_down):
+    rates(auth_ip="100/min")
+    redis_down()
+
+    response = _client("192.0.2.77").post(LOGIN, {"username": listener.username, "password": TEST_PASSWORD},
+                                          format="json")
+
+    _assert_throttled(response)
