@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.test import override_settings
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from accounts.models import Role, User
