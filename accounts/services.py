@@ -1,11 +1,35 @@
+"""Writes and rules of accounts: registration, sign-in, profile, roles. Tokens live in accounts.tokens."""
 from __future__ import annotations
 
 import secrets
 from pathlib import Path
 
-from django.db import transaction
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
+from jonquils.api.errors import DomainError
+
+from . import selectors
 from .models import Role, User
+from .tokens import refresh_tokens_revoke_all
+
+DUPLICATE_USERNAME = "A user with that username already exists."
+DUPLICATE_EMAIL = "A user with that email address already exists."
+_CONSTRAINT_FIELDS = {
+    "users_username_ci_unique": ("username", DUPLICATE_USERNAME),
+    "users_username_key": ("username", DUPLICATE_USERNAME),  # AbstractUser's own unique=True
+    "users_email_ci_unique": ("email", DUPLICATE_EMAIL),
+}
+
+
+class InvalidCredentials(DomainError):
+    code = "invalid_credentials"
+    status_code = 401
+
+    def __init__(self):
+        super().__init__("No active account matches these credentials.")
 
 
 @transaction.atomic
@@ -30,3 +54,171 @@ def admin_ensure(*, username: str, password: str | None, password_file: Path) ->
         user.is_superuser = user.is_staff = True
         user.save(update_fields=["is_superuser", "is_staff", "role"])
     return user, password if user.check_password(password) else None
+
+
+def _normalize_email(email: str) -> str:
+    return User.objects.normalize_email(email.strip())
+
+
+def _check_identity_free(*, username: str | None, email: str | None, exclude_id: int | None = None) -> None:
+    errors: dict[str, list[str]] = {}
+    if username is not None and selectors.username_taken(username=username, exclude_id=exclude_id):
+        errors["username"] = [DUPLICATE_USERNAME]
+    if email is not None and selectors.email_taken(email=email, exclude_id=exclude_id):
+        errors["email"] = [DUPLICATE_EMAIL]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _save_unique(user: User, **save_kwargs) -> None:
+    """Save, turning a lost race on the case-insensitive unique constraints into a field error."""
+    try:
+        with transaction.atomic():
+            user.save(**save_kwargs)
+    except IntegrityError as exc:
+        for constraint, (field, message) in _CONSTRAINT_FIELDS.items():
+            if constraint in str(exc):
+                raise ValidationError({field: [message]}) from None
+        raise
+
+
+def _validate_new_password(password: str, user: User) -> None:
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from None
+
+
+def user_register(*, username: str, email: str, password: str) -> User:
+    """Create a listener account; usernames and emails are unique whatever their case."""
+    email = _normalize_email(email)
+    _check_identity_free(username=username, email=email)
+    user = User(username=username, email=email, role=Role.USER)
+    _validate_new_password(password, user)
+    user.set_password(password)
+    _save_unique(user)
+    return user
+
+
+def user_authenticate(*, password: str, username: str | None = None, email: str | None = None) -> User:
+    """Return the active user that the username (or email) and password name; else InvalidCredentials.
+
+    Unknown accounts cost one password hash too, so timing does not tell which accounts exist.
+    """
+    user = selectors.user_find_by_login(username=username, email=email)
+    if user is None:
+        User().set_password(password)
+        raise InvalidCredentials()
+    if not user.check_password(password) or not user.is_active:
+        raise InvalidCredentials()
+    user.last_login = timezone.now()
+    user.save(update_fields=["last_login"])
+    return user
+
+
+@transaction.atomic
+def user_profile_update(
+    *,
+    user: User,
+    current_password: str | None = None,
+    username: str | None = None,
+    email: str | None = None,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    password: str | None = None,
+) -> User:
+    """Change one's own profile; a new password or email needs the current password.
+
+    A password change revokes every refresh token of the account: other devices sign in again.
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if email is not None:
+        email = _normalize_email(email)
+        if email == user.email:
+            email = None
+    if password is not None or email is not None:
+        if not current_password:
+            raise ValidationError({"current_password": ["Give your current password to change your password or email."]})
+        if not user.check_password(current_password):
+            raise ValidationError({"current_password": ["The current password is not correct."]})
+    _check_identity_free(username=username, email=email, exclude_id=user.pk)
+    changed = []
+    for field, value in (("username", username), ("email", email), ("first_name", first_name), ("last_name", last_name)):
+        if value is not None and getattr(user, field) != value:
+            setattr(user, field, value)
+            changed.append(field)
+    if password is not None:
+        _validate_new_password(password, user)
+        user.set_password(password)
+        changed.append("password")
+    if changed:
+        _save_unique(user, update_fields=changed)
+    if password is not None:
+        refresh_tokens_revoke_all(user=user)
+    return user
+
+
+def _artist_link(*, user: User, artist_id: int | None) -> None:
+    """Give an artist-role user their Artist profile: link `artist_id`, or keep theirs, or create one."""
+    from catalog.models import Artist
+
+    current = Artist.objects.select_for_update().filter(user=user).first()
+    if artist_id is None:
+        if current is None:
+            Artist.objects.create(user=user, name=user.get_full_name() or user.username)
+        return
+    artist = Artist.objects.select_for_update().filter(pk=artist_id).first()
+    if artist is None:
+        raise ValidationError({"artist_id": ["No artist has this id."]})
+    if artist.user_id not in (None, user.pk):
+        raise ValidationError({"artist_id": ["This artist profile belongs to another user."]})
+    if current is not None and current.pk != artist.pk:
+        raise ValidationError({"artist_id": [f"This user already has the artist profile {current.pk}."]})
+    if artist.user_id is None:
+        artist.user = user
+        artist.save(update_fields=["user"])
+
+
+def user_role_change(*, user: User, role: str, actor: User | None = None, artist_id: int | None = None) -> User:
+    """Set a user's role. A superuser stays an admin; becoming an artist creates or links their Artist."""
+    if role not in Role.values:
+        raise ValidationError({"role": [f"Must be one of: {', '.join(Role.values)}."]})
+    if user.is_superuser and role != Role.ADMIN:
+        raise ValidationError({"role": ["A superuser is always an admin."]})
+    if actor is not None and actor.pk == user.pk and role != Role.ADMIN:
+        raise ValidationError({"role": ["You cannot remove your own admin role."]})
+    if artist_id is not None and role != Role.ARTIST:
+        raise ValidationError({"artist_id": ["Only a user who becomes an artist can be linked to an artist profile."]})
+    with transaction.atomic():
+        if role == Role.ARTIST:
+            _artist_link(user=user, artist_id=artist_id)
+        if user.role != role:
+            user.role = role
+            user.save(update_fields=["role"])
+    return user
+
+
+def user_active_set(*, user: User, is_active: bool, actor: User | None = None) -> User:
+    """Activate or deactivate an account; deactivation revokes its refresh tokens."""
+    if actor is not None and actor.pk == user.pk and not is_active:
+        raise ValidationError({"is_active": ["You cannot deactivate your own account."]})
+    with transaction.atomic():
+        if user.is_active != is_active:
+            user.is_active = is_active
+            user.save(update_fields=["is_active"])
+        if not is_active:
+            refresh_tokens_revoke_all(user=user)
+    return user
+
+
+@transaction.atomic
+def user_admin_update(
+    *, actor: User, user_id: int, role: str | None = None, is_active: bool | None = None, artist_id: int | None = None
+) -> User:
+    """An admin changes another account's role and/or active flag, all or nothing."""
+    user = User.objects.select_for_update().get(pk=user_id)
+    if role is not None or artist_id is not None:
+        user = user_role_change(user=user, role=role if role is not None else user.role, actor=actor, artist_id=artist_id)
+    if is_active is not None:
+        user = user_active_set(user=user, is_active=is_active, actor=actor)
+    return selectors.user_get(user_id=user.pk)

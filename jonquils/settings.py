@@ -271,3 +271,40 @@ LOGGING = {
         "celery": {"level": "INFO"},
     },
 }
+
+# === accounts & API (issue 4: auth, throttling, OpenAPI docs) =========================
+INSTALLED_APPS += ["rest_framework_simplejwt.token_blacklist", "drf_spectacular_sidecar"]
+SIMPLE_JWT.update({
+    # Each refresh returns a new refresh token; the used one is blacklisted (accounts.tokens).
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "SIGNING_KEY": env.str("JWT_SIGNING_KEY", default="") or SECRET_KEY,
+})
+# Rates "N/period" (period s, min, h, day, or e.g. 15m), read on every request by
+# accounts.throttling. auth_* are the strict limits on login/register (per IP, per account).
+API_THROTTLE_RATES = {
+    "anon": env.str("API_THROTTLE_ANON", default="300/min"),
+    "user": env.str("API_THROTTLE_USER", default="1200/min"),
+    "auth_ip": env.str("API_THROTTLE_AUTH_IP", default="20/min"),
+    "auth_account": env.str("API_THROTTLE_AUTH_ACCOUNT", default="5/min"),
+}
+REST_FRAMEWORK.update({
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.JWTAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.throttling.AnonThrottle", "accounts.throttling.UserThrottle"],
+    "DEFAULT_THROTTLE_RATES": API_THROTTLE_RATES,
+    # Client IP for throttling: REMOTE_ADDR unless this many proxies put X-Forwarded-For in front.
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
+    "DEFAULT_SCHEMA_CLASS": "jonquils.api.schema.AutoSchema",
+})
+SPECTACULAR_SETTINGS.update({
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+})
+# === end accounts & API ==================================================================

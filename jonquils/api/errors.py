@@ -7,7 +7,13 @@ from __future__ import annotations
 
 import logging
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError as DjangoValidationError
+from django.core.exceptions import (
+    ObjectDoesNotExist,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    ValidationError as DjangoValidationError,
+)
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -59,6 +65,11 @@ def api_exception_handler(exc, context):
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, DomainError):
         return Response(_error_body(exc.code, str(exc)), status=exc.status_code)
+    elif isinstance(exc, RequestDataTooBig):
+        # Raised while DRF parses the body: the client's fault, not a server error.
+        return Response(_error_body("too_large", "The request body is too large."), status=413)
+    elif isinstance(exc, SuspiciousOperation):
+        return Response(_error_body("bad_request", "The request was refused."), status=400)
 
     response = drf_exception_handler(exc, context)
     if response is None:
