@@ -3,6 +3,11 @@ from django.urls import include, path
 
 v1_patterns = [
     # apps add: path("", include("catalog.api_urls")), ...
+    # --- catalog, playlists, listening (branch api-catalog)
+    path("", include("catalog.api_urls")),
+    path("", include("playlists.api_urls")),
+    path("", include("analytics.api_urls")),
+    # --- end api-catalog
 ]
 
 urlpatterns = [
