@@ -99,3 +99,21 @@ def test_owner_sees_own_unfinished_album_tracks_not_the_public_cached_page(owner
 
     assert [t["title"] for t in public["tracks"]] == ["Before"]
     assert sorted(t["title"] for t in mine["tracks"]) == ["Before", "Draft"]
+
+
+def test_staff_deleting_a_track_in_django_admin_invalidates_and_keeps_playlists_dense(album, client, django_capture_on_commit_callbacks):
+    from tests.factories import AdminFactory, PlaylistFactory, PlaylistTrackFactory
+
+    track, other = album.tracks.get(), TrackFactory(title="Stays")
+    playlist = PlaylistFactory()
+    for position, t in enumerate([track, other]):
+        PlaylistTrackFactory(playlist=playlist, track=t, position=position)
+    assert "Before" in str(client_for().get(f"{V1}/tracks/popular/").json())
+    client.force_login(AdminFactory())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/admin/catalog/track/{track.id}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302
+    assert "Before" not in str(client_for().get(f"{V1}/tracks/popular/").json())
+    assert list(playlist.entries.values_list("position", "track_id")) == [(0, other.id)]
