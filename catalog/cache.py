@@ -12,6 +12,7 @@ dropping every cached page on each write costs little and cannot miss a dependen
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 from django.core.cache import cache
 from django.db import transaction
 
+logger = logging.getLogger(__name__)
 VERSION_KEY = "api-cache:catalog:version"
 DEFAULT_TIMEOUT_S = 300
 
@@ -35,9 +37,12 @@ def _current_version() -> int:
 
 def _bump() -> None:
     try:
-        cache.incr(VERSION_KEY)
-    except ValueError:  # no key yet: nothing cached under any version we could reach
-        cache.add(VERSION_KEY, time.time_ns(), timeout=None)
+        try:
+            cache.incr(VERSION_KEY)
+        except ValueError:  # no key yet: nothing cached under any version we could reach
+            cache.add(VERSION_KEY, time.time_ns(), timeout=None)
+    except Exception:  # the write is committed; a cache outage must not turn it into an error
+        logger.exception("could not invalidate the catalog API cache")
 
 
 def catalog_cache_invalidate() -> None:
@@ -53,9 +58,16 @@ def cache_key(name: str, params: dict[str, Any]) -> str:
 
 def cached(name: str, params: dict[str, Any], build: Callable[[], Any], *, timeout: int = DEFAULT_TIMEOUT_S) -> Any:
     """Return the cached value for (name, params) at the current version, building it once."""
-    key = cache_key(name, params)
-    value = cache.get(key)
+    try:
+        key = cache_key(name, params)
+        value = cache.get(key)
+    except Exception:  # Redis unavailable: answer from the database rather than fail
+        logger.warning("catalog API cache unavailable; answering uncached", exc_info=True)
+        return build()
     if value is None:
         value = build()
-        cache.set(key, value, timeout=timeout)
+        try:
+            cache.set(key, value, timeout=timeout)
+        except Exception:
+            logger.warning("could not store a catalog API cache entry", exc_info=True)
     return value

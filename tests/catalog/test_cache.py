@@ -117,3 +117,14 @@ def test_staff_deleting_a_track_in_django_admin_invalidates_and_keeps_playlists_
     assert response.status_code == 302
     assert "Before" not in str(client_for().get(f"{V1}/tracks/popular/").json())
     assert list(playlist.entries.values_list("position", "track_id")) == [(0, other.id)]
+
+
+def test_reads_still_answer_when_redis_is_unreachable(settings):
+    GenreFactory(name="Ska")
+    # a real Redis client against a port nothing listens on (connection refused at once)
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:9/0"}}
+
+    response = client_for().get(f"{V1}/genres/")
+
+    assert response.status_code == 200
+    assert [g["name"] for g in response.json()["results"]] == ["Ska"]
