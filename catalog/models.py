@@ -76,6 +76,21 @@ class ProcessingStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class TrackQuerySet(models.QuerySet):
+    def playable(self):
+        return self.filter(processing_status=ProcessingStatus.READY)
+
+    def visible_to(self, user):
+        """Ready tracks for everyone; admins see all; an artist also sees their own unfinished ones."""
+        from accounts.permissions import user_is_admin
+
+        if user_is_admin(user):
+            return self.all()
+        if user is not None and user.is_authenticated:
+            return self.filter(Q(processing_status=ProcessingStatus.READY) | Q(artist__user=user))
+        return self.playable()
+
+
 class Track(TimestampedModel):
     artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="tracks")
     album = models.ForeignKey(Album, null=True, blank=True, on_delete=models.SET_NULL, related_name="tracks")
@@ -96,6 +111,8 @@ class Track(TimestampedModel):
         max_length=16, choices=ProcessingStatus.choices, default=ProcessingStatus.PENDING, db_index=True
     )
     processing_error = models.TextField(blank=True)
+
+    objects = TrackQuerySet.as_manager()
 
     class Meta:
         db_table = "tracks"

@@ -5,12 +5,26 @@ from django.db.models import Q
 from catalog.models import TimestampedModel, Track
 
 
+class PlaylistQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Public playlists, plus the user's own; admins see all."""
+        from accounts.permissions import user_is_admin
+
+        if user_is_admin(user):
+            return self.all()
+        if user is not None and user.is_authenticated:
+            return self.filter(Q(is_public=True) | Q(owner=user))
+        return self.filter(is_public=True)
+
+
 class Playlist(TimestampedModel):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="playlists")
     title = models.CharField(max_length=255)
     description = models.TextField(blank=True)
     is_public = models.BooleanField(default=False)
     tracks = models.ManyToManyField(Track, through="PlaylistTrack", related_name="playlists")
+
+    objects = PlaylistQuerySet.as_manager()
 
     class Meta:
         db_table = "playlists"

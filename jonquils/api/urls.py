@@ -2,8 +2,10 @@
 from django.urls import include, path
 
 v1_patterns = [
-    # apps add: path("", include("catalog.api_urls")), ...
     path("", include("accounts.api_urls")),
+    path("", include("catalog.api_urls")),
+    path("", include("playlists.api_urls")),
+    path("", include("analytics.api_urls")),
 ]
 
 urlpatterns = [

@@ -1,0 +1,35 @@
+"""Listening API shapes (listen + history); analytics read shapes come with the analytics issue."""
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from catalog.filters import BIGINT_MAX
+from catalog.models import Track
+from catalog.serializers import INT32_MAX, TrackOutputSerializer
+
+from .models import DeviceType, ListeningHistory, Platform
+
+
+class ListenInputSerializer(serializers.Serializer):
+    track_id = serializers.IntegerField(min_value=1, max_value=BIGINT_MAX)
+    play_duration_ms = serializers.IntegerField(min_value=0, max_value=INT32_MAX)
+    completion_percentage = serializers.FloatField(min_value=0, max_value=100)
+    platform = serializers.ChoiceField(choices=Platform.choices)
+    device_type = serializers.ChoiceField(choices=DeviceType.choices)
+    played_at = serializers.DateTimeField(required=False, help_text="When the listen ended; default now.")
+
+    def validate_track_id(self, value: int) -> Track:
+        """Resolve the id to a track the listener may see; others do not exist for them."""
+        track = Track.objects.visible_to(self.context["request"].user).filter(pk=value).first()
+        if track is None:
+            raise serializers.ValidationError("No track with this id.")
+        return track
+
+
+class ListenOutputSerializer(serializers.ModelSerializer):
+    track = TrackOutputSerializer(read_only=True)
+
+    class Meta:
+        model = ListeningHistory
+        fields = ["id", "track", "played_at", "play_duration_ms", "completion_percentage", "platform", "device_type"]
+        read_only_fields = fields

@@ -1,0 +1,73 @@
+"""API response caching of hot public catalog reads: the one invalidation mechanism.
+
+Every cached answer's key embeds the catalog version. Any write that can change a
+cached answer calls `catalog_cache_invalidate()`, which bumps the version after the
+write's transaction commits: from then on every old key is unreachable (and expires by
+its timeout), so a read that follows a committed edit never sees the old answer.
+
+Why one version for the whole catalog: an edit of a track changes the popular list, its
+album page and its artist page at once; catalog writes are rare next to reads, so
+dropping every cached page on each write costs little and cannot miss a dependency.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+VERSION_KEY = "api-cache:catalog:version"
+DEFAULT_TIMEOUT_S = 300
+
+
+def _current_version() -> int:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        # Start from the clock, not 1: if Redis evicted the version key, old keys stored
+        # under small numbers must not become reachable again.
+        cache.add(VERSION_KEY, time.time_ns(), timeout=None)
+        version = cache.get(VERSION_KEY)
+    return int(version)
+
+
+def _bump() -> None:
+    try:
+        try:
+            cache.incr(VERSION_KEY)
+        except ValueError:  # no key yet: nothing cached under any version we could reach
+            cache.add(VERSION_KEY, time.time_ns(), timeout=None)
+    except Exception:  # the write is committed; a cache outage must not turn it into an error
+        logger.exception("could not invalidate the catalog API cache")
+
+
+def catalog_cache_invalidate() -> None:
+    """Make every cached catalog answer unreachable once the current transaction commits."""
+    transaction.on_commit(_bump)
+
+
+def cache_key(name: str, params: dict[str, Any]) -> str:
+    raw = "&".join(f"{k}={params[k]}" for k in sorted(params))
+    digest = hashlib.sha256(raw.encode()).hexdigest()[:32]
+    return f"api-cache:catalog:{_current_version()}:{name}:{digest}"
+
+
+def cached(name: str, params: dict[str, Any], build: Callable[[], Any], *, timeout: int = DEFAULT_TIMEOUT_S) -> Any:
+    """Return the cached value for (name, params) at the current version, building it once."""
+    try:
+        key = cache_key(name, params)
+        value = cache.get(key)
+    except Exception:  # Redis unavailable: answer from the database rather than fail
+        logger.warning("catalog API cache unavailable; answering uncached", exc_info=True)
+        return build()
+    if value is None:
+        value = build()
+        try:
+            cache.set(key, value, timeout=timeout)
+        except Exception:
+            logger.warning("could not store a catalog API cache entry", exc_info=True)
+    return value

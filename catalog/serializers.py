@@ -1,0 +1,152 @@
+"""Catalog API shapes: input serializers validate, output serializers present."""
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from .filters import BIGINT_MAX
+from .models import Album, Artist, Genre, ProcessingStatus, Track
+
+INT32_MAX = 2**31 - 1
+SMALLINT_MAX = 32767
+
+
+def _id_field(**kwargs) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=1, max_value=BIGINT_MAX, **kwargs)
+
+
+def _file_url(file) -> str | None:
+    return file.url if file else None
+
+
+# --- output ----------------------------------------------------------------------------
+
+class GenreOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Genre
+        fields = ["id", "name", "description"]
+
+
+class ArtistRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Artist
+        fields = ["id", "name"]
+
+
+class AlbumRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Album
+        fields = ["id", "title", "release_date"]
+
+
+class GenreRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Genre
+        fields = ["id", "name"]
+
+
+class TrackOutputSerializer(serializers.ModelSerializer):
+    artist = ArtistRefSerializer(read_only=True)
+    album = AlbumRefSerializer(read_only=True, allow_null=True)
+    genre = GenreRefSerializer(read_only=True, allow_null=True)
+    processing_status = serializers.ChoiceField(choices=ProcessingStatus.choices, read_only=True)
+
+    class Meta:
+        model = Track
+        fields = [
+            "id", "title", "artist", "album", "genre", "track_number", "disc_number", "duration_ms",
+            "popularity", "tempo", "energy", "valence", "processing_status", "created_at", "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class PopularTrackOutputSerializer(TrackOutputSerializer):
+    period_listens = serializers.IntegerField(
+        read_only=True, allow_null=True, default=None,
+        help_text="Listens in the requested period; null for period=all.",
+    )
+
+    class Meta(TrackOutputSerializer.Meta):
+        fields = [*TrackOutputSerializer.Meta.fields, "period_listens"]
+        read_only_fields = fields
+
+
+class ArtistOutputSerializer(serializers.ModelSerializer):
+    image_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Artist
+        fields = ["id", "name", "bio", "country", "image_url", "created_at", "updated_at"]
+        read_only_fields = fields
+
+    def get_image_url(self, obj) -> str | None:
+        return _file_url(obj.image)
+
+
+class ArtistDetailOutputSerializer(ArtistOutputSerializer):
+    album_count = serializers.IntegerField(read_only=True)
+    track_count = serializers.IntegerField(read_only=True, help_text="Playable tracks.")
+
+    class Meta(ArtistOutputSerializer.Meta):
+        fields = [*ArtistOutputSerializer.Meta.fields, "album_count", "track_count"]
+        read_only_fields = fields
+
+
+class AlbumOutputSerializer(serializers.ModelSerializer):
+    artist = ArtistRefSerializer(read_only=True)
+    cover_image_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Album
+        fields = ["id", "title", "artist", "release_date", "cover_image_url", "created_at", "updated_at"]
+        read_only_fields = fields
+
+    def get_cover_image_url(self, obj) -> str | None:
+        return _file_url(obj.cover_image)
+
+
+class AlbumDetailOutputSerializer(AlbumOutputSerializer):
+    tracks = TrackOutputSerializer(source="ordered_tracks", many=True, read_only=True)
+
+    class Meta(AlbumOutputSerializer.Meta):
+        fields = [*AlbumOutputSerializer.Meta.fields, "tracks"]
+        read_only_fields = fields
+
+
+# --- input -----------------------------------------------------------------------------
+
+class ArtistInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=255)
+    bio = serializers.CharField(required=False, allow_blank=True, max_length=10_000, default="")
+    country = serializers.RegexField(
+        r"^[A-Z]{2}$", required=False, allow_blank=True, default="",
+        error_messages={"invalid": "Use an ISO 3166-1 alpha-2 code such as GB."},
+    )
+
+
+class AlbumCreateInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=255)
+    artist_id = _id_field(required=False, help_text="Required for admins; artists may omit it (their own profile).")
+    release_date = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class AlbumUpdateInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=255)
+    release_date = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class TrackUpdateInputSerializer(serializers.Serializer):
+    """PUT replaces (omitted optional fields become null); PATCH changes only what is sent."""
+
+    title = serializers.CharField(max_length=255)
+    album_id = _id_field(required=False, allow_null=True, default=None)
+    genre_id = _id_field(required=False, allow_null=True, default=None)
+    track_number = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1, max_value=SMALLINT_MAX)
+    disc_number = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1, max_value=SMALLINT_MAX)
+    duration_ms = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1, max_value=INT32_MAX)
+    tempo = serializers.FloatField(required=False, allow_null=True, default=None, min_value=1, max_value=999)
+    energy = serializers.FloatField(required=False, allow_null=True, default=None, min_value=0, max_value=1)
+    valence = serializers.FloatField(required=False, allow_null=True, default=None, min_value=0, max_value=1)
+
+
+class TrackCreateInputSerializer(TrackUpdateInputSerializer):
+    artist_id = _id_field(required=False, help_text="Required for admins; artists may omit it (their own profile).")

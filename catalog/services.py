@@ -1,0 +1,172 @@
+"""Catalog writes: artists, albums and track metadata. Every write invalidates the API cache."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from accounts.permissions import user_can_edit_catalog_object, user_is_admin
+
+from .cache import catalog_cache_invalidate
+from .models import Album, Artist, Genre, Track
+
+_UNSET: Any = object()
+
+TRACK_EDITABLE_FIELDS = (
+    "title", "track_number", "disc_number", "duration_ms", "tempo", "energy", "valence",
+)
+
+
+def _require_can_edit(actor, obj) -> None:
+    if not user_can_edit_catalog_object(actor, obj):
+        raise PermissionDenied("You may only change your own catalog entries.")
+
+
+def _artist_for_actor(*, actor, artist_id: int | None) -> Artist:
+    """The artist a new album/track belongs to: any for admins, their own for artists."""
+    if user_is_admin(actor):
+        if artist_id is None:
+            raise ValidationError({"artist_id": "Admins must name the artist."})
+        try:
+            return Artist.objects.get(pk=artist_id)
+        except Artist.DoesNotExist:
+            raise ValidationError({"artist_id": "No artist with this id."}) from None
+    own = Artist.objects.filter(user=actor).first() if actor and actor.is_authenticated else None
+    if own is None:
+        raise PermissionDenied("Only artists with an artist profile and admins may do this.")
+    if artist_id is not None and artist_id != own.pk:
+        raise PermissionDenied("You may only add to your own artist profile.")
+    return own
+
+
+def _resolve_album(*, album_id: int | None, artist: Artist) -> Album | None:
+    if album_id is None:
+        return None
+    album = Album.objects.filter(pk=album_id).first()
+    if album is None:
+        raise ValidationError({"album_id": "No album with this id."})
+    if album.artist_id != artist.pk:
+        raise ValidationError({"album_id": "The album belongs to another artist."})
+    return album
+
+
+def _resolve_genre(*, genre_id: int | None) -> Genre | None:
+    if genre_id is None:
+        return None
+    genre = Genre.objects.filter(pk=genre_id).first()
+    if genre is None:
+        raise ValidationError({"genre_id": "No genre with this id."})
+    return genre
+
+
+def _save(obj) -> None:
+    obj.full_clean()
+    obj.save()
+    catalog_cache_invalidate()
+
+
+# --- artists ---------------------------------------------------------------------------
+
+@transaction.atomic
+def artist_create(*, actor, name: str, bio: str = "", country: str = "") -> Artist:
+    """Admins create any artist; an artist user creates their own profile, once."""
+    if user_is_admin(actor):
+        artist = Artist(name=name, bio=bio, country=country)
+    elif actor and actor.is_authenticated and actor.role == "artist":
+        if Artist.objects.filter(user=actor).exists():
+            raise ValidationError("You already have an artist profile.")
+        artist = Artist(user=actor, name=name, bio=bio, country=country)
+    else:
+        raise PermissionDenied("Only artists and admins may do this.")
+    _save(artist)
+    return artist
+
+
+@transaction.atomic
+def artist_update(*, actor, artist: Artist, name: str = _UNSET, bio: str = _UNSET, country: str = _UNSET) -> Artist:
+    _require_can_edit(actor, artist)
+    for field, value in (("name", name), ("bio", bio), ("country", country)):
+        if value is not _UNSET:
+            setattr(artist, field, value)
+    _save(artist)
+    return artist
+
+
+# --- albums ----------------------------------------------------------------------------
+
+@transaction.atomic
+def album_create(*, actor, title: str, artist_id: int | None = None, release_date: date | None = None) -> Album:
+    artist = _artist_for_actor(actor=actor, artist_id=artist_id)
+    album = Album(artist=artist, title=title, release_date=release_date)
+    _save(album)
+    return album
+
+
+@transaction.atomic
+def album_update(*, actor, album: Album, title: str = _UNSET, release_date: date | None = _UNSET) -> Album:
+    _require_can_edit(actor, album)
+    if title is not _UNSET:
+        album.title = title
+    if release_date is not _UNSET:
+        album.release_date = release_date
+    _save(album)
+    return album
+
+
+# --- tracks ----------------------------------------------------------------------------
+
+@transaction.atomic
+def track_create(
+    *,
+    actor,
+    title: str,
+    artist_id: int | None = None,
+    album_id: int | None = None,
+    genre_id: int | None = None,
+    **metadata,
+) -> Track:
+    """Create a track's metadata (no audio yet: it stays `pending` until an upload is processed)."""
+    unknown = set(metadata) - set(TRACK_EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"track_create() got unexpected fields {sorted(unknown)}")
+    artist = _artist_for_actor(actor=actor, artist_id=artist_id)
+    track = Track(
+        artist=artist, title=title,
+        album=_resolve_album(album_id=album_id, artist=artist),
+        genre=_resolve_genre(genre_id=genre_id),
+        **metadata,
+    )
+    _save(track)
+    return track
+
+
+@transaction.atomic
+def track_update(
+    *, actor, track: Track, album_id: int | None = _UNSET, genre_id: int | None = _UNSET, **changes
+) -> Track:
+    """Change a track's metadata; only its artist's owner or an admin may."""
+    _require_can_edit(actor, track)
+    unknown = set(changes) - set(TRACK_EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"track_update() got unexpected fields {sorted(unknown)}")
+    if album_id is not _UNSET:
+        track.album = _resolve_album(album_id=album_id, artist=track.artist)
+    if genre_id is not _UNSET:
+        track.genre = _resolve_genre(genre_id=genre_id)
+    for field, value in changes.items():
+        setattr(track, field, value)
+    _save(track)
+    return track
+
+
+@transaction.atomic
+def track_delete(*, actor, track: Track) -> None:
+    """Delete a track; playlists that held it close the gap so positions stay dense."""
+    from playlists.services import playlists_drop_track
+
+    _require_can_edit(actor, track)
+    playlists_drop_track(track_id=track.pk)
+    track.delete()
+    catalog_cache_invalidate()

@@ -1,0 +1,134 @@
+"""Playlists and favourites REST API (thin)."""
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import generics, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotAuthenticated
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalog.api import ID_REGEX
+
+from . import selectors, services
+from .serializers import (
+    FavoriteOutputSerializer,
+    PlaylistEntryOutputSerializer,
+    PlaylistInputSerializer,
+    PlaylistListQuerySerializer,
+    PlaylistOutputSerializer,
+    PlaylistReorderInputSerializer,
+    PlaylistTrackAddInputSerializer,
+)
+
+
+def _valid(serializer_class, data, **kwargs) -> dict:
+    serializer = serializer_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[PlaylistListQuerySerializer], responses=PlaylistOutputSerializer(many=True)),
+    retrieve=extend_schema(responses=PlaylistOutputSerializer),
+    create=extend_schema(request=PlaylistInputSerializer, responses={201: PlaylistOutputSerializer}),
+    update=extend_schema(request=PlaylistInputSerializer, responses=PlaylistOutputSerializer),
+    partial_update=extend_schema(request=PlaylistInputSerializer, responses=PlaylistOutputSerializer),
+)
+class PlaylistViewSet(viewsets.GenericViewSet):
+    """Playlists: public ones readable by anyone; private ones exist only for their owner."""
+
+    serializer_class = PlaylistOutputSerializer
+    lookup_value_regex = ID_REGEX
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return selectors.playlist_list_for_user(user=self.request.user)
+
+    def _get(self, pk):
+        return selectors.playlist_get(playlist_id=int(pk), user=self.request.user)
+
+    def _page(self, queryset, serializer_class):
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(serializer_class(page, many=True).data)
+
+    def list(self, request):
+        owner = _valid(PlaylistListQuerySerializer, request.query_params).get("owner")
+        if owner == "me":
+            if not request.user.is_authenticated:
+                raise NotAuthenticated()
+            owner = request.user.pk
+        return self._page(selectors.playlist_list_for_user(user=request.user, owner_id=owner), PlaylistOutputSerializer)
+
+    def create(self, request):
+        playlist = services.playlist_create(owner=request.user, **_valid(PlaylistInputSerializer, request.data))
+        return Response(PlaylistOutputSerializer(self._get(playlist.pk)).data, status=status.HTTP_201_CREATED)
+
+    def retrieve(self, request, pk):
+        return Response(PlaylistOutputSerializer(self._get(pk)).data)
+
+    def update(self, request, pk, partial=False):
+        changes = _valid(PlaylistInputSerializer, request.data, partial=partial)
+        services.playlist_update(actor=request.user, playlist_id=int(pk), **changes)
+        return Response(PlaylistOutputSerializer(self._get(pk)).data)
+
+    def partial_update(self, request, pk):
+        return self.update(request, pk, partial=True)
+
+    def destroy(self, request, pk):
+        services.playlist_delete(actor=request.user, playlist_id=int(pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(methods=["GET"], responses=PlaylistEntryOutputSerializer(many=True))
+    @extend_schema(methods=["POST"], request=PlaylistTrackAddInputSerializer, responses={201: PlaylistEntryOutputSerializer})
+    @action(detail=True, methods=["get", "post"], url_path="tracks")
+    def tracks(self, request, pk):
+        """GET: the entries in order. POST: add a track (at `position`, default the end)."""
+        if request.method == "GET":
+            playlist = self._get(pk)
+            return self._page(selectors.playlist_entries(playlist=playlist, user=request.user), PlaylistEntryOutputSerializer)
+        entry = services.playlist_track_add(actor=request.user, playlist_id=int(pk), **_valid(PlaylistTrackAddInputSerializer, request.data))
+        return Response(PlaylistEntryOutputSerializer(entry).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(parameters=[OpenApiParameter("position", int, OpenApiParameter.PATH)], request=None, responses={204: None})
+    @action(detail=True, methods=["delete"], url_path=r"tracks/(?P<position>[0-9]{1,9})")
+    def remove_track(self, request, pk, position):
+        """Remove the entry at `position`; the following entries move up."""
+        services.playlist_track_remove(actor=request.user, playlist_id=int(pk), position=int(position))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=PlaylistReorderInputSerializer, responses=PlaylistEntryOutputSerializer)
+    @action(detail=True, methods=["post"], url_path="reorder")
+    def reorder(self, request, pk):
+        """Move one entry from `from_position` to `to_position`; positions stay 0..n-1."""
+        entry = services.playlist_track_move(actor=request.user, playlist_id=int(pk), **_valid(PlaylistReorderInputSerializer, request.data))
+        return Response(PlaylistEntryOutputSerializer(entry).data)
+
+
+class FavoriteTrackView(APIView):
+    """Like (POST) or unlike (DELETE) a track; both are idempotent."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={201: FavoriteOutputSerializer, 200: FavoriteOutputSerializer})
+    def post(self, request, track_id):
+        favorite, created = services.favorite_add(user=request.user, track_id=int(track_id))
+        data = FavoriteOutputSerializer(favorite).data
+        return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request, track_id):
+        services.favorite_remove(user=request.user, track_id=int(track_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MyFavoritesView(generics.ListAPIView):
+    """My liked tracks, most recent first."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = FavoriteOutputSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return selectors.favorite_list(user=self.request.user)

@@ -1,0 +1,166 @@
+"""Playlist and favourite writes.
+
+Position contract: a playlist's entries hold positions 0..n-1, dense and unique. Every
+change of positions runs in one transaction that first locks the playlist row
+(SELECT ... FOR UPDATE), so concurrent edits of one playlist apply one after the other;
+the (playlist, position) unique constraint is DEFERRED, so entries may be shifted with
+one UPDATE and are checked at commit.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.permissions import user_is_admin
+from catalog.models import Track
+
+from .models import Favorite, Playlist, PlaylistTrack
+
+_UNSET: Any = object()
+MAX_PLAYLIST_ENTRIES = 10_000
+
+
+def _require_owner(actor, playlist: Playlist) -> None:
+    if not (playlist.owner_id == getattr(actor, "pk", None) or user_is_admin(actor)):
+        raise PermissionDenied("Only the playlist's owner may change it.")
+
+
+def _lock_for_edit(*, actor, playlist_id: int) -> Playlist:
+    """Lock the playlist row for this transaction; unseen → DoesNotExist, not owned → PermissionDenied."""
+    playlist = Playlist.objects.visible_to(actor).select_for_update(of=("self",)).get(pk=playlist_id)
+    _require_owner(actor, playlist)
+    return playlist
+
+
+def _touch(playlist: Playlist) -> None:
+    Playlist.objects.filter(pk=playlist.pk).update(updated_at=timezone.now())
+
+
+def _entry_count(playlist: Playlist) -> int:
+    return PlaylistTrack.objects.filter(playlist=playlist).count()
+
+
+def _check_position(name: str, position: int, upper: int) -> None:
+    if not 0 <= position <= upper:
+        raise ValidationError({name: f"Must be from 0 to {upper}."})
+
+
+def playlist_create(*, owner, title: str, description: str = "", is_public: bool = False) -> Playlist:
+    playlist = Playlist(owner=owner, title=title, description=description, is_public=is_public)
+    playlist.full_clean()
+    playlist.save()
+    return playlist
+
+
+@transaction.atomic
+def playlist_update(
+    *, actor, playlist_id: int, title: str = _UNSET, description: str = _UNSET, is_public: bool = _UNSET
+) -> Playlist:
+    playlist = _lock_for_edit(actor=actor, playlist_id=playlist_id)
+    for field, value in (("title", title), ("description", description), ("is_public", is_public)):
+        if value is not _UNSET:
+            setattr(playlist, field, value)
+    playlist.full_clean()
+    playlist.save()
+    return playlist
+
+
+@transaction.atomic
+def playlist_delete(*, actor, playlist_id: int) -> None:
+    _lock_for_edit(actor=actor, playlist_id=playlist_id).delete()
+
+
+@transaction.atomic
+def playlist_track_add(*, actor, playlist_id: int, track_id: int, position: int | None = None) -> PlaylistTrack:
+    """Insert a track at `position` (default: the end); later entries move down by one."""
+    playlist = _lock_for_edit(actor=actor, playlist_id=playlist_id)
+    track = Track.objects.visible_to(playlist.owner).filter(pk=track_id).first()
+    if track is None:
+        raise ValidationError({"track_id": "No track with this id."})
+    count = _entry_count(playlist)
+    if count >= MAX_PLAYLIST_ENTRIES:
+        raise ValidationError(f"A playlist holds at most {MAX_PLAYLIST_ENTRIES} tracks.")
+    if position is None:
+        position = count
+    _check_position("position", position, count)
+    PlaylistTrack.objects.filter(playlist=playlist, position__gte=position).update(position=F("position") + 1)
+    entry = PlaylistTrack.objects.create(playlist=playlist, track=track, position=position)
+    _touch(playlist)
+    return entry
+
+
+@transaction.atomic
+def playlist_track_remove(*, actor, playlist_id: int, position: int) -> None:
+    """Remove the entry at `position`; later entries move up by one."""
+    playlist = _lock_for_edit(actor=actor, playlist_id=playlist_id)
+    deleted, _ = PlaylistTrack.objects.filter(playlist=playlist, position=position).delete()
+    if not deleted:
+        raise ValidationError({"position": "No entry at this position."})
+    PlaylistTrack.objects.filter(playlist=playlist, position__gt=position).update(position=F("position") - 1)
+    _touch(playlist)
+
+
+@transaction.atomic
+def playlist_track_move(*, actor, playlist_id: int, from_position: int, to_position: int) -> PlaylistTrack:
+    """Move one entry from `from_position` to `to_position`; the entries between shift by one."""
+    playlist = _lock_for_edit(actor=actor, playlist_id=playlist_id)
+    last = _entry_count(playlist) - 1
+    if last < 0:
+        raise ValidationError("The playlist is empty.")
+    _check_position("from_position", from_position, last)
+    _check_position("to_position", to_position, last)
+    entry = PlaylistTrack.objects.get(playlist=playlist, position=from_position)
+    if from_position < to_position:
+        between = {"position__gt": from_position, "position__lte": to_position}
+        shift = F("position") - 1
+    elif from_position > to_position:
+        between = {"position__gte": to_position, "position__lt": from_position}
+        shift = F("position") + 1
+    else:
+        return entry
+    PlaylistTrack.objects.filter(playlist=playlist, **between).exclude(pk=entry.pk).update(position=shift)
+    entry.position = to_position
+    entry.save(update_fields=["position"])
+    _touch(playlist)
+    return entry
+
+
+@transaction.atomic
+def playlists_drop_track(*, track_id: int) -> None:
+    """Remove a track from every playlist and close the gaps (before the track is deleted)."""
+    playlist_ids = list(
+        Playlist.objects.filter(entries__track_id=track_id).distinct().order_by("pk").values_list("pk", flat=True)
+    )
+    if not playlist_ids:
+        return
+    # Lock in id order so two deletions never wait on each other crosswise.
+    list(Playlist.objects.filter(pk__in=playlist_ids).order_by("pk").select_for_update().values_list("pk", flat=True))
+    PlaylistTrack.objects.filter(playlist_id__in=playlist_ids, track_id=track_id).delete()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE playlist_tracks AS pt SET position = ranked.new_position
+            FROM (SELECT id, row_number() OVER (PARTITION BY playlist_id ORDER BY position) - 1 AS new_position
+                  FROM playlist_tracks WHERE playlist_id = ANY(%s)) AS ranked
+            WHERE pt.id = ranked.id AND pt.position <> ranked.new_position
+            """,
+            [playlist_ids],
+        )
+    Playlist.objects.filter(pk__in=playlist_ids).update(updated_at=timezone.now())
+
+
+def favorite_add(*, user, track_id: int) -> tuple[Favorite, bool]:
+    """Like a track; liking it again changes nothing (returns created=False)."""
+    track = Track.objects.visible_to(user).filter(pk=track_id).first()
+    if track is None:
+        raise Track.DoesNotExist("No track with this id.")
+    return Favorite.objects.get_or_create(user=user, track=track)
+
+
+def favorite_remove(*, user, track_id: int) -> None:
+    """Unlike a track; unliking one that is not liked changes nothing."""
+    Favorite.objects.filter(user=user, track_id=track_id).delete()

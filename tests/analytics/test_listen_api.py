@@ -1,0 +1,136 @@
+"""Listening over HTTP: record a listen, read my history."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from analytics.models import ListeningHistory
+from analytics.signals import listen_recorded
+from catalog.models import ProcessingStatus
+from tests.catalog.helpers import HUGE_ID, SQL_LIKE, V1, assert_error, client_for
+from tests.factories import AlbumFactory, ListenFactory, TrackFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def listen_payload(track, **overrides) -> dict:
+    payload = {
+        "track_id": track.id, "play_duration_ms": 95_000, "completion_percentage": 52.5,
+        "platform": "ios", "device_type": "mobile",
+    }
+    payload.update(overrides)
+    return payload
+
+
+def test_listen_is_recorded_and_announced_after_commit(django_capture_on_commit_callbacks):
+    user, track = UserFactory(), TrackFactory()
+    received = []
+
+    def receiver(sender, listen, **kwargs):
+        received.append(listen.pk)
+
+    listen_recorded.connect(receiver, dispatch_uid="test-listen-api")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client_for(user).post(f"{V1}/analytics/listen", listen_payload(track), format="json")
+    finally:
+        listen_recorded.disconnect(dispatch_uid="test-listen-api")
+
+    assert response.status_code == 201, response.content
+    listen = ListeningHistory.objects.get()
+    assert (listen.user, listen.track, listen.play_duration_ms, listen.completion_percentage) == (user, track, 95_000, 52.5)
+    assert (listen.platform, listen.device_type) == ("ios", "mobile")
+    assert response.json()["id"] == listen.id and response.json()["track"]["id"] == track.id
+    assert received == [listen.pk]
+
+
+def test_played_at_is_optional_and_kept_when_given():
+    user, track = UserFactory(), TrackFactory()
+    when = timezone.now() - timedelta(hours=3)
+    response = client_for(user).post(
+        f"{V1}/analytics/listen/", listen_payload(track, played_at=when.isoformat()), format="json"
+    )
+    assert response.status_code == 201
+    assert ListeningHistory.objects.get().played_at == when
+
+
+@pytest.mark.parametrize("overrides, field", [
+    ({"track_id": None}, "track_id"),
+    ({"track_id": "abc"}, "track_id"),
+    ({"track_id": 987654}, "track_id"),
+    ({"track_id": HUGE_ID}, "track_id"),
+    ({"play_duration_ms": -1}, "play_duration_ms"),
+    ({"play_duration_ms": 2**40}, "play_duration_ms"),
+    ({"completion_percentage": 100.5}, "completion_percentage"),
+    ({"completion_percentage": "most"}, "completion_percentage"),
+    ({"platform": "gramophone"}, "platform"),
+    ({"platform": SQL_LIKE}, "platform"),
+    ({"device_type": ""}, "device_type"),
+    ({"played_at": "last tuesday"}, "played_at"),
+    ({"played_at": "{future}"}, "played_at"),
+])
+def test_bad_listen_is_400_and_nothing_is_recorded(overrides, field):
+    track = TrackFactory()
+    if overrides.get("played_at") == "{future}":
+        overrides = {"played_at": (timezone.now() + timedelta(hours=1)).isoformat()}
+    payload = {k: v for k, v in listen_payload(track, **overrides).items() if v is not None}
+
+    response = client_for(UserFactory()).post(f"{V1}/analytics/listen", payload, format="json")
+
+    assert_error(response, 400, "invalid", {field})
+    assert not ListeningHistory.objects.exists()
+
+
+@pytest.mark.parametrize("missing", ["track_id", "play_duration_ms", "completion_percentage", "platform", "device_type"])
+def test_each_required_field_is_named_when_missing(missing):
+    payload = listen_payload(TrackFactory())
+    del payload[missing]
+    assert_error(client_for(UserFactory()).post(f"{V1}/analytics/listen", payload, format="json"), 400, "invalid", {missing})
+
+
+@pytest.mark.parametrize("status", [ProcessingStatus.PENDING, ProcessingStatus.FAILED])
+def test_listening_to_an_unplayable_track_is_refused(status):
+    track = TrackFactory(processing_status=status)
+    response = client_for(UserFactory()).post(f"{V1}/analytics/listen", listen_payload(track), format="json")
+    assert_error(response, 400, "invalid", {"track_id"})
+    assert not ListeningHistory.objects.exists()
+
+
+def test_listen_needs_a_login():
+    assert_error(client_for().post(f"{V1}/analytics/listen", listen_payload(TrackFactory()), format="json"), 401)
+    assert_error(client_for().get(f"{V1}/me/history"), 401)
+    assert not ListeningHistory.objects.exists()
+
+
+def test_history_is_mine_newest_first():
+    me = UserFactory()
+    now = timezone.now()
+    old = ListenFactory(user=me, played_at=now - timedelta(days=2))
+    new = ListenFactory(user=me, played_at=now - timedelta(minutes=1))
+    middle = ListenFactory(user=me, played_at=now - timedelta(hours=5))
+    ListenFactory()  # someone else's
+
+    response = client_for(me).get(f"{V1}/me/history/")
+
+    assert [row["id"] for row in response.json()["results"]] == [new.id, middle.id, old.id]
+    assert response.json()["count"] == 3
+    assert client_for(UserFactory()).get(f"{V1}/me/history").json()["results"] == []
+
+
+@pytest.mark.parametrize("page_size", [5, 50])
+def test_history_costs_bounded_queries(page_size, django_assert_max_num_queries):
+    me = UserFactory()
+    for _ in range(60):
+        ListenFactory(user=me, track=TrackFactory(album=AlbumFactory()))
+    client = client_for(me)
+    with django_assert_max_num_queries(2):
+        response = client.get(f"{V1}/me/history?page_size={page_size}")
+    assert len(response.json()["results"]) == page_size
+    assert_error(client.get(f"{V1}/me/history?page_size=0"), 400, "invalid", {"page_size"})
