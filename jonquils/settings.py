@@ -226,7 +226,7 @@ ELASTICSEARCH_DSL_AUTO_REFRESH = False
 ELASTICSEARCH_DSL_SIGNAL_PROCESSOR = "django_elasticsearch_dsl.signals.BaseSignalProcessor"
 ELASTICSEARCH_INDEX_PREFIX = env.str("ELASTICSEARCH_INDEX_PREFIX", default="jonquils")
 SEARCH_MAX_RESULTS = env.int("SEARCH_MAX_RESULTS", default=500)  # ranked hits a query can page through
-SEARCH_CANDIDATE_LIMIT = env.int("SEARCH_CANDIDATE_LIMIT", default=500)  # rows ranked per candidate set
+SEARCH_CANDIDATE_LIMIT = env.int("SEARCH_CANDIDATE_LIMIT", default=200)  # rows ranked per candidate set
 SEARCH_FUZZY_BELOW = env.int("SEARCH_FUZZY_BELOW", default=10)  # typo matching when fewer word matches
 SEARCH_TRGM_THRESHOLD = env.float("SEARCH_TRGM_THRESHOLD", default=0.4)
 SEARCH_SUGGEST_PER_ENTITY = env.int("SEARCH_SUGGEST_PER_ENTITY", default=4)

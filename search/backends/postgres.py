@@ -21,11 +21,11 @@ from django.db import connection
 
 from .base import Hit, SearchFilters, SearchRequest
 
-_POPULARITY = {
-    "track": "e.popularity",
-    "artist": "(SELECT coalesce(sum(p.popularity), 0) FROM tracks p WHERE p.artist_id = e.id)",
-    "album": "(SELECT coalesce(sum(p.popularity), 0) FROM tracks p WHERE p.album_id = e.id)",
-    "playlist": "(SELECT count(*) FROM playlist_tracks p WHERE p.playlist_id = e.id)",
+_POPULARITY = {  # over the candidate rows `c` (no second visit of the table)
+    "track": "c.popularity",
+    "artist": "(SELECT coalesce(sum(p.popularity), 0) FROM tracks p WHERE p.artist_id = c.id)",
+    "album": "(SELECT coalesce(sum(p.popularity), 0) FROM tracks p WHERE p.album_id = c.id)",
+    "playlist": "(SELECT count(*) FROM playlist_tracks p WHERE p.playlist_id = c.id)",
 }
 _TABLE = {"track": "tracks", "artist": "artists", "album": "albums", "playlist": "playlists"}
 
@@ -96,36 +96,38 @@ def build_search_sql(request: SearchRequest, *, candidates: int, fuzzy_below: in
         "fuzzy_below": fuzzy_below,
         "limit": request.limit,
     }
+    cols = "e.id, e.search_vector, e.search_text, " + ("e.popularity" if entity == "track" else "0::float8 AS popularity")
     if entity == "track":
         # Title matches first, so a common word cannot push them out of the candidates.
         fts = (
-            f"(SELECT e.id FROM {table} e WHERE e.search_vector @@ to_tsquery('simple', %(tsq_title)s) AND {cond}"
+            f"(SELECT {cols} FROM {table} e WHERE e.search_vector @@ to_tsquery('simple', %(tsq_title)s) AND {cond}"
             f" ORDER BY e.popularity DESC LIMIT %(k)s)"
-            f" UNION (SELECT e.id FROM {table} e WHERE e.search_vector @@ to_tsquery('simple', %(tsq)s) AND {cond}"
+            f" UNION ALL (SELECT {cols} FROM {table} e WHERE e.search_vector @@ to_tsquery('simple', %(tsq)s) AND {cond}"
             f" ORDER BY e.popularity DESC LIMIT %(k)s)"
         )
     else:
         fts = (
-            f"SELECT e.id FROM {table} e WHERE e.search_vector @@ to_tsquery('simple', %(tsq)s) AND {cond}"
+            f"SELECT {cols} FROM {table} e WHERE e.search_vector @@ to_tsquery('simple', %(tsq)s) AND {cond}"
             f" ORDER BY ts_rank(e.search_vector, to_tsquery('simple', %(tsq)s)) DESC LIMIT %(k)s"
         )
     # Trigrams need three characters; below that, prefixes do the work.
     fuzzy = (
-        f"SELECT e.id FROM {table} e WHERE %(folded)s <%% e.search_text AND {cond}"
+        f"SELECT {cols} FROM {table} e WHERE %(folded)s <%% e.search_text AND {cond}"
         f" AND (SELECT count(*) FROM fts) < %(fuzzy_below)s"
         f" ORDER BY word_similarity(%(folded)s, e.search_text) DESC LIMIT %(k)s"
-        if len(request.folded) >= 3 else "SELECT NULL::bigint AS id WHERE FALSE"
+        if len(request.folded) >= 3 else f"SELECT {cols} FROM {table} e WHERE FALSE"
     )
+    # The candidates carry what scoring needs: the table is not visited a second time.
     sql = f"""
 WITH fts AS ({fts}), fuzzy AS ({fuzzy}),
-candidates AS (SELECT id FROM fts UNION SELECT id FROM fuzzy),
+candidates AS (SELECT DISTINCT ON (id) * FROM (SELECT * FROM fts UNION ALL SELECT * FROM fuzzy) u ORDER BY id),
 scored AS (
-  SELECT e.id,
-         CASE WHEN e.search_vector @@ to_tsquery('simple', %(tsq)s)
-              THEN 1 + ts_rank(e.search_vector, to_tsquery('simple', %(tsq)s))
-              ELSE word_similarity(%(folded)s, e.search_text) END AS score,
+  SELECT c.id,
+         CASE WHEN c.search_vector @@ to_tsquery('simple', %(tsq)s)
+              THEN 1 + ts_rank(c.search_vector, to_tsquery('simple', %(tsq)s))
+              ELSE word_similarity(%(folded)s, c.search_text) END AS score,
          {_POPULARITY[entity]} AS popularity
-  FROM candidates c JOIN {table} e ON e.id = c.id
+  FROM candidates c
 )
 SELECT id, score, popularity FROM scored
 ORDER BY round(score::numeric, 4) DESC, popularity DESC, id
