@@ -13,6 +13,8 @@ BACKENDS = ["postgres"] + (["elasticsearch"] if os.environ.get("ELASTICSEARCH_UR
 
 @pytest.fixture(params=BACKENDS)
 def search_backend(request, settings):
+    if request.param == "elasticsearch" and "test" not in settings.ELASTICSEARCH_INDEX_PREFIX:
+        pytest.skip("the Elasticsearch tests rebuild indexes: set ELASTICSEARCH_INDEX_PREFIX=jonquils-test")
     settings.SEARCH_BACKEND = request.param
     return request.param
 
