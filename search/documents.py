@@ -58,6 +58,18 @@ def _name_field(**kwargs) -> fields.TextField:
     )
 
 
+class _Document(Document):
+    """Document whose field preparers survive __init__.
+
+    django-elasticsearch-dsl 9.0 stores them with `self._prepared_fields = ...`, which the
+    elasticsearch 9.5 DSL turns into document data: prepare() then saw no field at all.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        object.__setattr__(self, "_prepared_fields", self.init_prepare())
+
+
 tracks_index = _index("tracks")
 artists_index = _index("artists")
 albums_index = _index("albums")
@@ -66,7 +78,7 @@ playlists_index = _index("playlists")
 
 @registry.register_document
 @tracks_index.document
-class TrackDocument(Document):
+class TrackDocument(_Document):
     title = _name_field()
     artist_name = _name_field(attr="artist.name")
     album_title = fields.TextField(analyzer=folded)
@@ -105,7 +117,7 @@ class TrackDocument(Document):
 
 @registry.register_document
 @artists_index.document
-class ArtistDocument(Document):
+class ArtistDocument(_Document):
     name = _name_field()
     bio = fields.TextField(analyzer=folded)
     popularity = fields.FloatField()
@@ -131,7 +143,7 @@ class ArtistDocument(Document):
 
 @registry.register_document
 @albums_index.document
-class AlbumDocument(Document):
+class AlbumDocument(_Document):
     title = _name_field()
     artist_name = _name_field(attr="artist.name")
     artist_id = fields.IntegerField()
@@ -154,7 +166,7 @@ class AlbumDocument(Document):
 
 @registry.register_document
 @playlists_index.document
-class PlaylistDocument(Document):
+class PlaylistDocument(_Document):
     title = _name_field()
     description = fields.TextField(analyzer=folded)
     is_public = fields.BooleanField()
