@@ -174,7 +174,8 @@ def _measure(repeat: int) -> None:
     with connection.cursor() as cur:
         cur.execute("SELECT count(*) FROM tracks")
         total = cur.fetchone()[0]
-    print(f"\n{total:,} tracks; {repeat} runs per figure after 3 warm-up runs; milliseconds\n")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"\n{total:,} tracks; {repeat} runs per figure after 3 warm-up runs; milliseconds; load average {load}\n")
     print(f"{'query':<22}{'search p50':>11}{'p95':>8}{'hits':>6}  {'suggest p50':>11}{'p95':>8}  "
           f"{'ILIKE p50':>10}{'p95':>8}{'hits':>6}  {'ILIKE/search':>12}")
     for name, q in QUERIES.items():

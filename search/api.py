@@ -1,6 +1,8 @@
 """Search endpoints: thin; the rules live in search.services."""
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,6 +25,7 @@ class SearchView(APIView):
 
     permission_classes = [AllowAny]
 
+    @extend_schema(parameters=[SearchInputSerializer], responses=OpenApiTypes.OBJECT)
     def get(self, request, kind: str):
         params = SearchInputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -42,6 +45,7 @@ class SuggestView(APIView):
 
     permission_classes = [AllowAny]
 
+    @extend_schema(parameters=[SearchInputSerializer], responses=OpenApiTypes.OBJECT)
     def get(self, request):
         params = SearchInputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -55,6 +59,7 @@ class ClickView(APIView):
 
     permission_classes = [AllowAny]
 
+    @extend_schema(request=ClickInputSerializer, responses={204: None})
     def post(self, request):
         data = ClickInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
