@@ -222,6 +222,27 @@ HEALTH_CHECKS = [
 ]
 HEALTH_WORKER_TIMEOUT_S = env.float("HEALTH_WORKER_TIMEOUT_S", default=1.0)
 
+# --- Search (search app) ------------------------------------------------------------
+# PostgreSQL (default: tsvector + pg_trgm, kept by the database) or Elasticsearch.
+SEARCH_BACKEND = env.str("SEARCH_BACKEND", default="postgres")
+ELASTICSEARCH_URL = env.str("ELASTICSEARCH_URL", default="")
+INSTALLED_APPS += ["django_elasticsearch_dsl"]
+# The client connects lazily: no network at start-up, none at all on the PostgreSQL backend.
+ELASTICSEARCH_DSL = {"default": {"hosts": ELASTICSEARCH_URL or "http://localhost:9200"}}
+ELASTICSEARCH_DSL_AUTOSYNC = False  # indexing runs in batches from Celery (search.tasks)
+ELASTICSEARCH_DSL_AUTO_REFRESH = False
+ELASTICSEARCH_DSL_SIGNAL_PROCESSOR = "django_elasticsearch_dsl.signals.BaseSignalProcessor"
+ELASTICSEARCH_INDEX_PREFIX = env.str("ELASTICSEARCH_INDEX_PREFIX", default="jonquils")
+SEARCH_MAX_RESULTS = env.int("SEARCH_MAX_RESULTS", default=500)  # ranked hits a query can page through
+SEARCH_CANDIDATE_LIMIT = env.int("SEARCH_CANDIDATE_LIMIT", default=200)  # rows ranked per candidate set
+SEARCH_FUZZY_BELOW = env.int("SEARCH_FUZZY_BELOW", default=10)  # typo matching when fewer word matches
+SEARCH_TRGM_THRESHOLD = env.float("SEARCH_TRGM_THRESHOLD", default=0.4)
+SEARCH_SUGGEST_PER_ENTITY = env.int("SEARCH_SUGGEST_PER_ENTITY", default=4)
+SEARCH_SUGGEST_CANDIDATES = env.int("SEARCH_SUGGEST_CANDIDATES", default=40)
+SEARCH_INDEX_BATCH = env.int("SEARCH_INDEX_BATCH", default=500)
+HEALTH_CHECKS += [("search", "search.services.search_health", False)]
+# --- end of search ----------------------------------------------------------------------
+
 # --- Internationalisation ------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -6,6 +6,7 @@ v1_patterns = [
     path("", include("catalog.api_urls")),
     path("", include("playlists.api_urls")),
     path("", include("analytics.api_urls")),
+    path("", include("search.api_urls")),
 ]
 
 urlpatterns = [

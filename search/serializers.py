@@ -1,0 +1,84 @@
+"""Input validation of the search endpoints and the one result shape of every backend."""
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from .backends import ENTITIES, SearchFilters
+from .services import MAX_QUERY_CHARS
+
+
+class SearchInputSerializer(serializers.Serializer):
+    # Emptiness and length are checked by the service: one rule for API, pages and tasks.
+    q = serializers.CharField(required=False, allow_blank=True, trim_whitespace=True)
+    genre = serializers.CharField(required=False, max_length=100, help_text="Genre id or name")
+    artist = serializers.IntegerField(required=False, min_value=1, help_text="Artist id")
+    year_min = serializers.IntegerField(required=False, min_value=1, max_value=9999)
+    year_max = serializers.IntegerField(required=False, min_value=1, max_value=9999)
+    tempo_min = serializers.FloatField(required=False, min_value=0)
+    tempo_max = serializers.FloatField(required=False, min_value=0)
+    energy_min = serializers.FloatField(required=False, min_value=0, max_value=1)
+    energy_max = serializers.FloatField(required=False, min_value=0, max_value=1)
+
+    def validate(self, attrs):
+        for name in ("year", "tempo", "energy"):
+            low, high = attrs.get(f"{name}_min"), attrs.get(f"{name}_max")
+            if low is not None and high is not None and low > high:
+                raise serializers.ValidationError({f"{name}_min": [f"Must not exceed {name}_max."]})
+        return attrs
+
+    def filters(self) -> SearchFilters:
+        data = self.validated_data
+        genre = data.get("genre")
+        return SearchFilters(
+            genre_id=int(genre) if genre and genre.isdigit() else None,
+            genre_name=genre if genre and not genre.isdigit() else None,
+            artist_id=data.get("artist"),
+            year_min=data.get("year_min"), year_max=data.get("year_max"),
+            tempo_min=data.get("tempo_min"), tempo_max=data.get("tempo_max"),
+            energy_min=data.get("energy_min"), energy_max=data.get("energy_max"),
+        )
+
+
+class ClickInputSerializer(serializers.Serializer):
+    query = serializers.CharField(max_length=10 * MAX_QUERY_CHARS, allow_blank=True)
+    entity = serializers.ChoiceField(choices=ENTITIES)
+    result_id = serializers.IntegerField(min_value=1)
+
+
+def _ref(obj, label: str) -> dict | None:
+    return None if obj is None else {"id": obj.id, label: getattr(obj, label)}
+
+
+def hit_to_dict(hit, obj) -> dict:
+    """The result shape shared by both backends: entity, id, score, popularity, then entity fields."""
+    base = {"entity": hit.entity, "id": obj.id, "score": round(hit.score, 4), "popularity": hit.popularity}
+    if hit.entity == "track":
+        return {
+            **base, "title": obj.title, "artist": _ref(obj.artist, "name"), "album": _ref(obj.album, "title"),
+            "genre": obj.genre.name if obj.genre else None, "duration_ms": obj.duration_ms,
+            "tempo": obj.tempo, "energy": obj.energy,
+        }
+    if hit.entity == "artist":
+        return {**base, "name": obj.name, "country": obj.country}
+    if hit.entity == "album":
+        return {
+            **base, "title": obj.title, "artist": _ref(obj.artist, "name"),
+            "release_date": obj.release_date.isoformat() if obj.release_date else None,
+        }
+    return {
+        **base, "title": obj.title, "description": obj.description, "is_public": obj.is_public,
+        "owner": {"id": obj.owner_id, "username": obj.owner.username},
+    }
+
+
+def suggestion_to_dict(hit, obj) -> dict:
+    """One autocomplete line: what to show and what it points to."""
+    if hit.entity == "track":
+        label, sublabel = obj.title, obj.artist.name
+    elif hit.entity == "artist":
+        label, sublabel = obj.name, ""
+    elif hit.entity == "album":
+        label, sublabel = obj.title, obj.artist.name
+    else:
+        label, sublabel = obj.title, obj.owner.username
+    return {"entity": hit.entity, "id": obj.id, "label": label, "sublabel": sublabel, "score": round(hit.score, 4)}
