@@ -78,3 +78,16 @@ def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
             pytest.fail(f"the Celery worker did not start:\n{log_path.read_text()[-3000:]}")
     yield process
     stop_process(process, timeout=20)
+
+
+# >>> storage (issue 5): one real S3 server for the whole run, started on first use >>>>>>>>>>>>>
+@pytest.fixture(scope="session")
+def seaweedfs(tmp_path_factory):
+    """A SeaweedFS server (jonquils.embedded.seaweedfs) on free ports; stopped at the end of the run."""
+    from jonquils.embedded.seaweedfs import EmbeddedSeaweedFS
+
+    server = EmbeddedSeaweedFS(tmp_path_factory.mktemp("seaweedfs"))
+    server.start()
+    yield server
+    server.stop()
+# <<< storage <<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<
