@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from rest_framework import permissions, serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -105,9 +106,17 @@ def _original(track) -> Served:
                   content_type=track.mime_type or "application/octet-stream", etag_value=track.checksum or f"t{track.pk}")
 
 
+class JSONErrorsOnly(DefaultContentNegotiation):
+    """`?format=` names the audio format here, not a DRF renderer: errors are always JSON."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 class TrackStreamView(APIView):
     """GET the audio of a track: Range, validators, optional transcode; JWT, session or ?token=."""
 
+    content_negotiation_class = JSONErrorsOnly
     authentication_classes = [*api_settings.DEFAULT_AUTHENTICATION_CLASSES, StreamTokenAuthentication]
     permission_classes = [permissions.IsAuthenticated]
 
