@@ -21,6 +21,9 @@ from urllib.parse import unquote, urljoin, urlsplit
 from django.conf import settings
 
 REDIRECTS = {301, 302, 303, 307, 308}
+# Instance metadata services (AWS/GCP/Azure/OpenStack, AWS IPv6, ECS tasks, Alibaba): refused even if allow-listed.
+METADATA_ADDRESSES = {ipaddress.ip_address(a) for a in ("169.254.169.254", "fd00:ec2::254", "169.254.170.2",
+                                                        "100.100.100.200")}
 CHUNK = 64 * 1024
 
 
@@ -46,11 +49,13 @@ def address_refusal(address: str) -> str | None:
     ip = ipaddress.ip_address(address.split("%")[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
+    if ip in METADATA_ADDRESSES:
+        return f"{ip} is a cloud metadata address"
     if any(ip in net for net in _allowed_networks()):
         return None
-    for label, flag in (("loopback", ip.is_loopback), ("private", ip.is_private), ("link-local", ip.is_link_local),
-                        ("multicast", ip.is_multicast), ("reserved", ip.is_reserved),
-                        ("unspecified", ip.is_unspecified)):
+    for label, flag in (("unspecified", ip.is_unspecified), ("loopback", ip.is_loopback),
+                        ("link-local", ip.is_link_local), ("multicast", ip.is_multicast),
+                        ("private", ip.is_private), ("reserved", ip.is_reserved)):
         if flag:
             return f"{ip} is a {label} address"
     if not ip.is_global:

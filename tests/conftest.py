@@ -49,11 +49,14 @@ def _services_and_clean_cache(embedded_services):
 def _test_database_url() -> str:
     db = settings.DATABASES["default"]
     host = db.get("HOST") or ""
-    host = quote(host, safe="") if host.startswith("/") else host
     port = f":{db['PORT']}" if db.get("PORT") else ""
     auth = quote(db.get("USER") or "", safe="")
     if db.get("PASSWORD"):
         auth += ":" + quote(db["PASSWORD"], safe="")
+    if host.startswith("/"):
+        # django-environ does not unquote a %2F-encoded socket path in the host part; psycopg takes
+        # the socket directory as the `host` option instead (as jonquils.embedded.paths does).
+        return f"postgres://{auth}@/{db['NAME']}?host={quote(host, safe='/')}"
     return f"postgres://{auth}@{host}{port}/{db['NAME']}"
 
 
