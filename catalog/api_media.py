@@ -4,6 +4,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.urls import reverse
 from django.utils.http import content_disposition_header
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -47,6 +50,8 @@ class TrackUploadView(APIView):
         request.upload_handlers = [LimitedHashingUploadHandler(request)]
         return super().initialize_request(request, *args, **kwargs)
 
+    @extend_schema(request={"multipart/form-data": UploadInputSerializer},
+                   responses={202: UploadOutputSerializer, 400: None, 403: None, 413: None})
     def post(self, request):
         data = UploadInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -69,6 +74,7 @@ class TrackUploadFromUrlView(APIView):
     permission_classes = [IsArtistOrAdmin]
     parser_classes = [JSONParser]
 
+    @extend_schema(request=UploadFromUrlInputSerializer, responses={202: UploadOutputSerializer, 400: None, 403: None})
     def post(self, request):
         data = UploadFromUrlInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -120,6 +126,11 @@ class TrackStreamView(APIView):
     authentication_classes = [*api_settings.DEFAULT_AUTHENTICATION_CLASSES, StreamTokenAuthentication]
     permission_classes = [permissions.IsAuthenticated]
 
+    @extend_schema(parameters=[StreamQuerySerializer], responses={
+        (200, "audio/*"): OpenApiResponse(OpenApiTypes.BINARY, description="the whole file"),
+        (206, "audio/*"): OpenApiResponse(OpenApiTypes.BINARY, description="the requested byte range"),
+        302: OpenApiResponse(description="on S3: redirect to a presigned URL"),
+        304: None, 400: None, 401: None, 403: None, 404: None, 416: None, 503: None})
     def get(self, request, pk: int):
         query = StreamQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -153,6 +164,8 @@ class TrackStreamUrlView(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
+    @extend_schema(responses=inline_serializer("StreamUrl", {"url": serializers.URLField(),
+                                                             "expires_in_s": serializers.IntegerField()}))
     def get(self, request, pk: int):
         track = track_get_playable(track_id=int(pk), user=request.user)
         token = stream_token_make(user_id=request.user.pk, track_id=track.pk)
@@ -165,6 +178,7 @@ class TrackDownloadView(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
+    @extend_schema(responses={(200, "audio/*"): OpenApiTypes.BINARY, 403: None, 404: None})
     def get(self, request, pk: int):
         track = track_get_downloadable(track_id=int(pk), user=request.user)
         served = _original(track)
@@ -183,6 +197,7 @@ class TrackCoverView(APIView):
 
     permission_classes = [permissions.AllowAny]
 
+    @extend_schema(parameters=[CoverQuerySerializer], responses={(200, "image/jpeg"): OpenApiTypes.BINARY, 404: None})
     def get(self, request, pk: int):
         query = CoverQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -194,3 +209,12 @@ class TrackCoverView(APIView):
             raise NotFound("This track has no cover image.")
         return object_response(request, Served(storage=storage, key=key, stat=stat, content_type="image/jpeg",
                                                etag_value=f"cover-{track.pk}-{int(stat.modified_at.timestamp())}"))
+
+
+class StreamTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "catalog.streaming.StreamTokenAuthentication"
+    name = "streamToken"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "query", "name": "token",
+                "description": "From GET /api/v1/tracks/{id}/stream-url: one user, one track, expiring."}

@@ -12,7 +12,11 @@ class UploadViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = UploadOutputSerializer
     permission_classes = [permissions.IsAuthenticated]
 
+    queryset = TrackUpload.objects.none()  # for the schema; get_queryset decides
+
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return TrackUpload.objects.none()
         user = self.request.user
         queryset = TrackUpload.objects.order_by("-created_at", "-id")
         if self.action == "retrieve" and user_is_admin(user):
