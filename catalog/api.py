@@ -122,19 +122,6 @@ class TrackViewSet(_CatalogViewSet):
         kwargs = {"timeout": timeout} if timeout else {}
         return Response(cached("tracks-popular", _cache_params(request), build, **kwargs))
 
-    @extend_schema(
-        parameters=[OpenApiParameter("q", OpenApiTypes.STR, required=True, description="Text in title, artist or album.")],
-        responses=TrackOutputSerializer(many=True),
-    )
-    @action(detail=False, methods=["get"], url_path="search", filterset_class=None)
-    def search(self, request):
-        query = request.query_params.get("q", "").strip()
-        if not query:
-            raise ValidationError({"q": ["Give a search text."]})
-        if len(query) > selectors.SEARCH_QUERY_MAX_LENGTH:
-            raise ValidationError({"q": [f"At most {selectors.SEARCH_QUERY_MAX_LENGTH} characters."]})
-        return self._page(selectors.track_search_basic(query=query, user=request.user), TrackOutputSerializer)
-
 
 @extend_schema_view(
     list=extend_schema(responses=ArtistOutputSerializer(many=True)),

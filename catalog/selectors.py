@@ -15,7 +15,6 @@ POPULAR_PERIODS: dict[str, timedelta | None] = {
     "month": timedelta(days=30),
     "all": None,
 }
-SEARCH_QUERY_MAX_LENGTH = 200
 
 # Album order: disc, then track number, unnumbered last, id as the final tiebreak.
 ALBUM_TRACK_ORDER = (
@@ -52,19 +51,6 @@ def track_popular(*, period: str = "all") -> QuerySet[Track]:
     return tracks.annotate(
         period_listens=Count("listens", filter=Q(listens__played_at__gte=since)),
     ).order_by("-period_listens", "-popularity", "id")
-
-
-def track_search_basic(*, query: str, user=None) -> QuerySet[Track]:
-    """Tracks whose title, artist name or album title contains `query`, case-insensitively.
-
-    A plain database query until the search service is wired in; most popular first.
-    """
-    query = query.strip()
-    return (
-        _track_base(user)
-        .filter(Q(title__icontains=query) | Q(artist__name__icontains=query) | Q(album__title__icontains=query))
-        .order_by("-popularity", "id")
-    )
 
 
 def artist_list() -> QuerySet[Artist]:

@@ -78,7 +78,7 @@ def main() -> int:
     log_dir = Path(os.environ.get("LOG_DIR") or BASE_DIR / "logs")
     try:
         env = dict(os.environ, **stack.start(), DJANGO_SETTINGS_MODULE="jonquils.settings", PYTHONUNBUFFERED="1")
-        for step in (("migrate", "--noinput"), ("collectstatic", "--noinput"), ("ensure_admin",)):
+        for step in (("migrate", "--noinput"), ("collectstatic", "--noinput"), ("ensure_buckets",), ("ensure_admin",)):
             result = _manage(*step, env=env)
             if result.returncode != 0:
                 lines = (result.stderr or result.stdout).strip().splitlines()

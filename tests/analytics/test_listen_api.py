@@ -15,11 +15,6 @@ from tests.factories import AlbumFactory, ListenFactory, TrackFactory, UserFacto
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def listen_payload(track, **overrides) -> dict:
     payload = {
         "track_id": track.id, "play_duration_ms": 95_000, "completion_percentage": 52.5,

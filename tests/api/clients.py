@@ -21,11 +21,6 @@ def bearer(client: APIClient, access: str) -> APIClient:
     return client
 
 
-@pytest.fixture(autouse=True)
-def _fast_argon2(settings):
-    settings.PASSWORD_HASHERS = ["tests.api.hashers.FastArgon2PasswordHasher"]
-
-
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()

@@ -28,6 +28,13 @@ def test_paths_answer_with_and_without_slash(api, catalog, path):
     assert _titles(response) == ["Enter Sandman"]
 
 
+@pytest.mark.parametrize("path", ["/api/v1/tracks/search", "/api/v1/tracks/search/"])
+def test_the_catalog_track_search_is_the_same_service(api, catalog, path):
+    params = {"q": "hels bels", "page_size": 5}
+    assert api.get(path, params).json() == api.get(SEARCH.format("tracks"), params).json()
+    assert _titles(api.get(path, params))[0] == "Hells Bells"
+
+
 def test_result_shape_of_a_track(api, catalog):
     result = api.get(SEARCH.format("tracks"), {"q": "hells bells"}).json()["results"][0]
     assert result["entity"] == "track"

@@ -1,0 +1,220 @@
+"""Upload, stream, download and cover endpoints (thin: parse, call a service, shape the answer)."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import permissions, serializers, status
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import APIView
+
+from accounts.permissions import IsArtistOrAdmin
+from catalog import transcode
+from catalog.covers import cover_key
+from catalog.media import track_display_filename, track_flag_missing_file, track_get_downloadable, track_get_playable
+from catalog.streaming import Served, StreamGrant, StreamTokenAuthentication, object_response, stream_token_make
+from catalog.upload_handlers import LimitedHashingUploadHandler
+from catalog.url_fetch import FetchRefused, fetch_url
+from etl.serializers import UploadOutputSerializer
+from etl.services import upload_create
+from jonquils.api.errors import DomainError
+from jonquils.storage import bucket_storage, object_stat
+
+
+def _accepted(result) -> Response:
+    body = UploadOutputSerializer(result.upload).data
+    body["duplicate"] = result.duplicate
+    return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["status_url"]})
+
+
+class UploadInputSerializer(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=True, max_length=None)
+    cover = serializers.FileField(required=False, allow_empty_file=False, max_length=None)
+
+
+class TrackUploadView(APIView):
+    """POST multipart `file` (+ optional `cover`): store, register, process in the background."""
+
+    permission_classes = [IsArtistOrAdmin]
+    parser_classes = [MultiPartParser]
+
+    def initialize_request(self, request, *args, **kwargs):
+        # Before anything reads the body (authentication's CSRF check may read POST).
+        request.upload_handlers = [LimitedHashingUploadHandler(request)]
+        return super().initialize_request(request, *args, **kwargs)
+
+    @extend_schema(request={"multipart/form-data": UploadInputSerializer},
+                   responses={202: UploadOutputSerializer, 400: None, 403: None, 413: None})
+    def post(self, request):
+        data = UploadInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload, cover = data.validated_data["file"], data.validated_data.get("cover")
+        result = upload_create(
+            uploader=request.user, source_path=upload.temporary_file_path(), original_filename=upload.name,
+            checksum=upload.sha256, file_size=upload.size,
+            cover_path=cover.temporary_file_path() if cover else None,
+        )
+        return _accepted(result)
+
+
+class UploadFromUrlInputSerializer(serializers.Serializer):
+    url = serializers.CharField(max_length=2048)
+
+
+class TrackUploadFromUrlView(APIView):
+    """POST {"url": ...}: fetch it server-side behind the SSRF guard, then upload it."""
+
+    permission_classes = [IsArtistOrAdmin]
+    parser_classes = [JSONParser]
+
+    @extend_schema(request=UploadFromUrlInputSerializer, responses={202: UploadOutputSerializer, 400: None, 403: None})
+    def post(self, request):
+        data = UploadFromUrlInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            fetched = fetch_url(data.validated_data["url"], max_bytes=settings.UPLOAD_MAX_BYTES)
+        except FetchRefused as exc:
+            raise serializers.ValidationError({"url": [str(exc)]}) from exc
+        with fetched.file:
+            result = upload_create(
+                uploader=request.user, source_path=fetched.file.name, original_filename=fetched.filename,
+                checksum=fetched.sha256, file_size=fetched.size, source_url=fetched.url,
+            )
+        return _accepted(result)
+
+
+class StreamQuerySerializer(serializers.Serializer):
+    format = serializers.ChoiceField(choices=sorted(transcode.FORMATS), required=False)
+    bitrate = serializers.ChoiceField(choices=transcode.BITRATES, required=False)
+    token = serializers.CharField(required=False)
+
+    def validate(self, attrs):
+        if "bitrate" in attrs and "format" not in attrs:
+            raise serializers.ValidationError({"format": ["Give a format (mp3 or opus) with a bitrate."]})
+        return attrs
+
+
+def _original(track) -> Served:
+    storage = bucket_storage("tracks")
+    stat = object_stat(storage, track.file_path) if track.file_path else None
+    if stat is None:
+        if track.file_path:
+            track_flag_missing_file(track=track)
+        raise NotFound("The audio file of this track is missing from storage.")
+    return Served(storage=storage, key=track.file_path, stat=stat,
+                  content_type=track.mime_type or "application/octet-stream", etag_value=track.checksum or f"t{track.pk}")
+
+
+class JSONErrorsOnly(DefaultContentNegotiation):
+    """`?format=` names the audio format here, not a DRF renderer: errors are always JSON."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class TrackStreamView(APIView):
+    """GET the audio of a track: Range, validators, optional transcode; JWT, session or ?token=."""
+
+    content_negotiation_class = JSONErrorsOnly
+    authentication_classes = [*api_settings.DEFAULT_AUTHENTICATION_CLASSES, StreamTokenAuthentication]
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(parameters=[StreamQuerySerializer], responses={
+        (200, "audio/*"): OpenApiResponse(OpenApiTypes.BINARY, description="the whole file"),
+        (206, "audio/*"): OpenApiResponse(OpenApiTypes.BINARY, description="the requested byte range"),
+        302: OpenApiResponse(description="on S3: redirect to a presigned URL"),
+        304: None, 400: None, 401: None, 403: None, 404: None, 416: None, 503: None})
+    def get(self, request, pk: int):
+        query = StreamQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        if isinstance(request.auth, StreamGrant) and request.auth.track_id != int(pk):
+            raise PermissionDenied("This stream link is for another track.")
+        track = track_get_playable(track_id=int(pk), user=request.user)
+        served = _original(track)
+        fmt = query.validated_data.get("format")
+        if fmt:
+            bitrate = int(query.validated_data.get("bitrate", 128))
+            try:
+                key = transcode.transcode_ensure(track=track, fmt=fmt, bitrate=bitrate)
+            except transcode.TranscodeBusy as exc:
+                raise DomainError(str(exc), code="busy", status_code=503) from exc
+            except transcode.TranscodeFailed as exc:
+                raise DomainError(str(exc), code="transcode_failed", status_code=422) from exc
+            storage = bucket_storage(transcode.TRANSCODE_BUCKET)
+            stat = object_stat(storage, key)
+            if stat is None:
+                raise NotFound("The transcoded audio disappeared; try again.")
+            served = Served(storage=storage, key=key, stat=stat, content_type=transcode.transcode_content_type(fmt),
+                            etag_value=f"{track.checksum}-{fmt}-{bitrate}")
+        response = object_response(request, served)
+        if response.status_code == 503:
+            response["Retry-After"] = "5"
+        return response
+
+
+class TrackStreamUrlView(APIView):
+    """GET a short-lived URL with a stream token, for players that cannot send headers."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=inline_serializer("StreamUrl", {"url": serializers.URLField(),
+                                                             "expires_in_s": serializers.IntegerField()}))
+    def get(self, request, pk: int):
+        track = track_get_playable(track_id=int(pk), user=request.user)
+        token = stream_token_make(user_id=request.user.pk, track_id=track.pk)
+        url = request.build_absolute_uri(reverse("api:v1:tracks-stream", kwargs={"pk": track.pk})) + f"?token={token}"
+        return Response({"url": url, "expires_in_s": settings.STREAM_TOKEN_TTL_S})
+
+
+class TrackDownloadView(APIView):
+    """GET the original file as an attachment (the track's artist and admins only)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses={(200, "audio/*"): OpenApiTypes.BINARY, 403: None, 404: None})
+    def get(self, request, pk: int):
+        track = track_get_downloadable(track_id=int(pk), user=request.user)
+        served = _original(track)
+        disposition = content_disposition_header(True, track_display_filename(track=track))
+        response = object_response(request, served, allow_redirect=False)
+        response["Content-Disposition"] = disposition
+        return response
+
+
+class CoverQuerySerializer(serializers.Serializer):
+    size = serializers.ChoiceField(choices=settings.COVER_SIZES, required=False, default=300)
+
+
+class TrackCoverView(APIView):
+    """GET a track's cover as JPEG at 64, 300 or 600 pixels."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(parameters=[CoverQuerySerializer], responses={(200, "image/jpeg"): OpenApiTypes.BINARY, 404: None})
+    def get(self, request, pk: int):
+        query = CoverQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        track = track_get_playable(track_id=int(pk), user=request.user)
+        storage = bucket_storage("covers")
+        key = cover_key(track.pk, int(query.validated_data["size"]))
+        stat = object_stat(storage, key)
+        if stat is None:
+            raise NotFound("This track has no cover image.")
+        return object_response(request, Served(storage=storage, key=key, stat=stat, content_type="image/jpeg",
+                                               etag_value=f"cover-{track.pk}-{int(stat.modified_at.timestamp())}"))
+
+
+class StreamTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "catalog.streaming.StreamTokenAuthentication"
+    name = "streamToken"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "query", "name": "token",
+                "description": "From GET /api/v1/tracks/{id}/stream-url: one user, one track, expiring."}

@@ -1,0 +1,270 @@
+"""Tell audio by its content: sniff the container, parse it (mutagen), decode it (PyAV).
+
+Nothing here looks at a filename or a declared content type. `probe_audio` is the quick check
+an upload gets (first frames decode); `decode_fully` is the full check processing does
+(truncated, corrupt or silent-by-absence files are caught there); `read_tags` and
+`embedded_cover` read what the file says about itself.
+"""
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import av
+import mutagen
+from mutagen.flac import FLAC, Picture
+from mutagen.mp3 import MP3
+from mutagen.mp4 import MP4
+from mutagen.oggopus import OggOpus
+from mutagen.oggvorbis import OggVorbis
+from mutagen.wave import WAVE
+
+
+class AudioRejected(ValueError):
+    """The file is not audio we accept, or is damaged; the message says so in plain words."""
+
+
+@dataclass(frozen=True)
+class AudioFormat:
+    name: str
+    mime_type: str
+    extension: str
+
+
+FORMATS = {
+    "mp3": AudioFormat("mp3", "audio/mpeg", "mp3"),
+    "flac": AudioFormat("flac", "audio/flac", "flac"),
+    "opus": AudioFormat("opus", "audio/ogg", "opus"),
+    "vorbis": AudioFormat("vorbis", "audio/ogg", "ogg"),
+    "m4a": AudioFormat("m4a", "audio/mp4", "m4a"),
+    "wav": AudioFormat("wav", "audio/wav", "wav"),
+}
+ACCEPTED = "MP3, FLAC, Ogg Opus, Ogg Vorbis, M4A (AAC) or WAV"
+# The decoder each format must open with (PyAV codec names).
+_CODECS = {"mp3": {"mp3", "mp3float"}, "flac": {"flac"}, "opus": {"opus", "libopus"},
+           "vorbis": {"vorbis", "libvorbis"}, "m4a": {"aac"},
+           "wav": {"pcm_s16le", "pcm_s24le", "pcm_s32le", "pcm_f32le", "pcm_u8", "pcm_f64le"}}
+_PROBE_FRAMES = 8
+
+
+@dataclass
+class AudioInfo:
+    format: AudioFormat
+    duration_s: float
+    sample_rate: int
+    channels: int
+    extra: dict = field(default_factory=dict)
+
+
+def _id3_size(head: bytes) -> int:
+    """Length of an ID3v2 tag at the start of `head` (header and optional footer included)."""
+    size = 0
+    for byte in head[6:10]:
+        size = (size << 7) | (byte & 0x7F)
+    footer = 10 if head[5] & 0x10 else 0
+    return 10 + size + footer
+
+
+def _is_mpeg_audio_frame(head: bytes) -> bool:
+    if len(head) < 4 or head[0] != 0xFF or (head[1] & 0xE0) != 0xE0:
+        return False
+    version, layer = (head[1] >> 3) & 3, (head[1] >> 1) & 3
+    bitrate, rate = head[2] >> 4, (head[2] >> 2) & 3
+    return version != 1 and layer == 1 and bitrate not in (0, 15) and rate != 3  # MPEG layer III
+
+
+def sniff_container(path: str | Path) -> str | None:
+    """Return 'mp3', 'flac', 'ogg', 'mp4' or 'wav' from the first bytes, or None."""
+    with open(path, "rb") as handle:
+        head = handle.read(64)
+        if len(head) < 12:
+            return None
+        if head[:3] == b"ID3" and len(head) >= 10:
+            handle.seek(_id3_size(head))
+            head = handle.read(64)
+            if head[:4] == b"fLaC":
+                return "flac"
+            return "mp3" if _is_mpeg_audio_frame(head) else None
+    if head[:4] == b"fLaC":
+        return "flac"
+    if head[:4] == b"OggS":
+        return "ogg"
+    if head[4:8] == b"ftyp":
+        return "mp4"
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return "wav"
+    if _is_mpeg_audio_frame(head):
+        return "mp3"
+    return None
+
+
+def _parse(path: str | Path, container: str):
+    """Parse with the mutagen class the container calls for; return (format name, mutagen file)."""
+    try:
+        if container == "mp3":
+            return "mp3", MP3(path)
+        if container == "flac":
+            return "flac", FLAC(path)
+        if container == "wav":
+            return "wav", WAVE(path)
+        if container == "mp4":
+            parsed = MP4(path)
+            codec = getattr(parsed.info, "codec", "") or ""
+            if not codec.startswith("mp4a"):
+                raise AudioRejected(f"This MP4 file holds {codec or 'no'} audio; only AAC audio in M4A is accepted.")
+            return "m4a", parsed
+        if container == "ogg":
+            for name, cls in (("opus", OggOpus), ("vorbis", OggVorbis)):
+                try:
+                    return name, cls(path)
+                except mutagen.MutagenError:
+                    continue
+            raise AudioRejected("This Ogg file holds neither Opus nor Vorbis audio.")
+    except AudioRejected:
+        raise
+    except (mutagen.MutagenError, ValueError, EOFError, OSError) as exc:
+        raise AudioRejected(f"The file looks like {container.upper()} but cannot be read as audio ({exc}).") from exc
+    raise AudioRejected(f"Unsupported container {container}.")
+
+
+def probe_audio(path: str | Path) -> AudioInfo:
+    """Decide by content whether a file is accepted audio: container, parse, first frames decode."""
+    container = sniff_container(path)
+    if container is None:
+        raise AudioRejected(f"The file is not audio: its content is none of {ACCEPTED}.")
+    name, parsed = _parse(path, container)
+    info = parsed.info
+    fmt = FORMATS[name]
+    try:
+        with av.open(str(path), mode="r") as media:
+            if not media.streams.audio:
+                raise AudioRejected("The file holds no audio stream.")
+            stream = media.streams.audio[0]
+            if stream.codec_context.name not in _CODECS[name]:
+                raise AudioRejected(f"The {fmt.name.upper()} file holds {stream.codec_context.name} audio, which is not accepted.")
+            decoded = 0
+            for frame in media.decode(stream):
+                decoded += frame.samples
+                if decoded and stream.frames and decoded >= stream.frames:
+                    break
+                if decoded > 0 and decoded >= _PROBE_FRAMES * 1024:
+                    break
+            if decoded == 0:
+                raise AudioRejected("The file holds no decodable audio.")
+            sample_rate = stream.codec_context.sample_rate or getattr(info, "sample_rate", 0)
+            channels = stream.codec_context.channels or getattr(info, "channels", 0)
+    except AudioRejected:
+        raise
+    except (av.FFmpegError, ValueError, OSError, EOFError) as exc:
+        raise AudioRejected(f"The {fmt.name.upper()} file cannot be decoded ({exc}).") from exc
+    return AudioInfo(format=fmt, duration_s=float(getattr(info, "length", 0.0) or 0.0),
+                     sample_rate=int(sample_rate or 0), channels=int(channels or 0))
+
+
+def decode_fully(path: str | Path, *, declared_s: float) -> float:
+    """Decode every frame; return the decoded seconds, or raise AudioRejected with the reason.
+
+    A file that decodes shorter than its header declares (2 % + 50 ms tolerance) is truncated.
+    """
+    decoded_samples = 0
+    sample_rate = 0
+    try:
+        with av.open(str(path), mode="r") as media:
+            if not media.streams.audio:
+                raise AudioRejected("The file holds no audio stream.")
+            stream = media.streams.audio[0]
+            for frame in media.decode(stream):
+                sample_rate = frame.sample_rate or sample_rate
+                decoded_samples += frame.samples
+    except AudioRejected:
+        raise
+    except (av.FFmpegError, ValueError, OSError, EOFError) as exc:
+        at = decoded_samples / sample_rate if sample_rate else 0.0
+        if declared_s and at < declared_s * 0.98:
+            raise AudioRejected(_truncated(declared_s, at)) from exc
+        raise AudioRejected(
+            f"The audio is damaged and stops decoding at {at:.1f} s ({exc}); export the file again and re-upload it."
+        ) from exc
+    decoded_s = decoded_samples / sample_rate if sample_rate else 0.0
+    if decoded_s <= 0:
+        raise AudioRejected("The file contains no audio (zero duration); upload a file with sound in it.")
+    if declared_s and decoded_s < declared_s * 0.98 - 0.05:
+        raise AudioRejected(_truncated(declared_s, decoded_s))
+    return decoded_s
+
+
+def _truncated(declared_s: float, decoded_s: float) -> str:
+    return (f"The file is truncated: it declares {declared_s:.1f} s of audio but only {decoded_s:.1f} s could be "
+            "decoded; upload the complete file.")
+
+
+def _first(tags, *keys) -> str:
+    for key in keys:
+        try:
+            value = tags.get(key)
+        except (KeyError, ValueError):
+            value = None
+        if value is None:
+            continue
+        if hasattr(value, "text"):
+            value = value.text
+        if isinstance(value, list):
+            value = value[0] if value else None
+        if value not in (None, ""):
+            return str(value).strip()
+    return ""
+
+
+def _number(text: str) -> int | None:
+    head = text.split("/")[0].strip()
+    return int(head) if head.isdigit() and 0 < int(head) < 10000 else None
+
+
+def read_tags(path: str | Path) -> dict:
+    """Return title, artist, album, track_number and year as the file tags them (missing → empty/None)."""
+    try:
+        parsed = mutagen.File(str(path), easy=True)
+    except (mutagen.MutagenError, ValueError, OSError):
+        parsed = None
+    tags = getattr(parsed, "tags", None) or {}
+    if isinstance(parsed, WAVE):  # WAV carries ID3 frames; no easy interface
+        tags = parsed.tags or {}
+        get = lambda *frames: _first(tags, *frames)  # noqa: E731
+        title, artist, album, number, date = get("TIT2"), get("TPE1"), get("TALB"), get("TRCK"), get("TDRC", "TYER")
+    else:
+        get = lambda *keys: _first(tags, *keys)  # noqa: E731
+        title, artist, album = get("title"), get("artist"), get("album")
+        number, date = get("tracknumber"), get("date", "year")
+    year = _number(date[:4]) if date[:4].isdigit() else None
+    return {"title": title[:255], "artist": artist[:255], "album": album[:255],
+            "track_number": _number(number) if number else None, "year": year if year and year > 1000 else None}
+
+
+def embedded_cover(path: str | Path) -> bytes | None:
+    """Return the bytes of the first embedded picture, if any."""
+    try:
+        parsed = mutagen.File(str(path))
+    except (mutagen.MutagenError, ValueError, OSError):
+        return None
+    if parsed is None:
+        return None
+    if isinstance(parsed, FLAC) and parsed.pictures:
+        return parsed.pictures[0].data
+    tags = parsed.tags
+    if tags is None:
+        return None
+    if isinstance(parsed, MP4):
+        covers = tags.get("covr") or []
+        return bytes(covers[0]) if covers else None
+    if isinstance(parsed, (OggOpus, OggVorbis)):
+        for encoded in tags.get("metadata_block_picture", []):
+            try:
+                return Picture(base64.b64decode(encoded)).data
+            except (ValueError, mutagen.MutagenError):
+                continue
+        return None
+    if hasattr(tags, "getall"):  # ID3 (MP3, WAV)
+        pictures = tags.getall("APIC")
+        return pictures[0].data if pictures else None
+    return None

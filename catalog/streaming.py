@@ -1,0 +1,188 @@
+"""Serve stored audio the way players expect: ranges, validators, conditional requests, tokens.
+
+`object_response` answers one GET/HEAD for one object of a bucket: on S3 a 302 to a presigned
+URL (unless settings.STREAM_S3_REDIRECT is off), otherwise the bytes themselves, streamed in
+64 KiB chunks, with single-range support (206/416), ETag/Last-Modified, If-None-Match,
+If-Modified-Since, If-Match and If-Range. A request for several ranges gets the whole body
+(RFC 9110 lets a server ignore Range). Stream tokens let an <audio> element authenticate with
+a URL alone: signed, bound to one user and one track, expiring.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.core import signing
+from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.utils.http import http_date, parse_http_date_safe
+from rest_framework import authentication, exceptions
+
+from jonquils.storage import ObjectStat, is_s3, iter_range, presigned_url
+
+STREAM_TOKEN_SALT = "jonquils.stream-token"
+
+
+# --- ranges -------------------------------------------------------------------------------------
+
+class Unsatisfiable(Exception):
+    pass
+
+
+def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """Return (start, end) inclusive for one satisfiable byte range, None to serve the whole body.
+
+    Raises Unsatisfiable for a well-formed range that selects nothing of a `size`-byte body.
+    """
+    if not header:
+        return None
+    unit, _, spec = header.strip().partition("=")
+    if unit.strip().lower() != "bytes" or not spec or "," in spec:
+        return None  # another unit, or several ranges: answer with the whole body
+    first, dash, last = spec.strip().partition("-")
+    first, last = first.strip(), last.strip()
+    if not dash or (first and not first.isdigit()) or (last and not last.isdigit()) or (not first and not last):
+        return None  # malformed: ignored, as RFC 9110 asks
+    if not first:  # suffix: the last N bytes
+        length = int(last)
+        if length == 0 or size == 0:
+            raise Unsatisfiable
+        return max(0, size - length), size - 1
+    start = int(first)
+    end = int(last) if last else size - 1
+    if last and end < start:
+        return None
+    if start >= size:
+        raise Unsatisfiable
+    return start, min(end, size - 1)
+
+
+# --- validators ---------------------------------------------------------------------------------
+
+def _etag_list(header: str) -> list[str]:
+    return [tag.strip() for tag in header.split(",") if tag.strip()]
+
+
+def _weak_match(etag: str, header: str) -> bool:
+    bare = etag.removeprefix("W/")
+    return header.strip() == "*" or any(tag.removeprefix("W/") == bare for tag in _etag_list(header))
+
+
+def _if_range_holds(value: str, *, etag: str, modified: int) -> bool:
+    value = value.strip()
+    if value.startswith(('"', "W/")):
+        return not value.startswith("W/") and value == etag  # strong comparison only
+    date = parse_http_date_safe(value)
+    return date is not None and date == modified
+
+
+@dataclass(frozen=True)
+class Served:
+    """What is served: an object of a storage and how to describe it."""
+
+    storage: object
+    key: str
+    stat: ObjectStat
+    content_type: str
+    etag_value: str
+
+
+def _common_headers(response: HttpResponse, *, etag: str, modified: datetime) -> HttpResponse:
+    response["Accept-Ranges"] = "bytes"
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(modified.timestamp())
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def object_response(request, served: Served, *, allow_redirect: bool = True) -> HttpResponse:
+    """Answer a GET or HEAD for one stored object (see the module docstring)."""
+    storage, stat = served.storage, served.stat
+    if allow_redirect and is_s3(storage) and settings.STREAM_S3_REDIRECT:
+        url = presigned_url(storage, served.key, expire_s=settings.STREAM_PRESIGNED_TTL_S,
+                            content_type=served.content_type)
+        response = HttpResponseRedirect(url)
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    etag = f'"{served.etag_value}"'
+    modified = int(stat.modified_at.timestamp())
+    meta = request.META
+    if_match = meta.get("HTTP_IF_MATCH")
+    if if_match and if_match.strip() != "*" and etag not in _etag_list(if_match):
+        return _common_headers(HttpResponse(status=412), etag=etag, modified=stat.modified_at)
+    if_none_match = meta.get("HTTP_IF_NONE_MATCH")
+    if if_none_match is not None:
+        if _weak_match(etag, if_none_match):
+            return _common_headers(HttpResponse(status=304), etag=etag, modified=stat.modified_at)
+    else:
+        since = parse_http_date_safe(meta.get("HTTP_IF_MODIFIED_SINCE") or "")
+        if since is not None and modified <= since:
+            return _common_headers(HttpResponse(status=304), etag=etag, modified=stat.modified_at)
+
+    range_header = meta.get("HTTP_RANGE")
+    if_range = meta.get("HTTP_IF_RANGE")
+    if range_header and if_range and not _if_range_holds(if_range, etag=etag, modified=modified):
+        range_header = None  # the client's copy is stale: send the whole current body
+    try:
+        byte_range = parse_range(range_header, stat.size)
+    except Unsatisfiable:
+        response = _common_headers(HttpResponse(status=416), etag=etag, modified=stat.modified_at)
+        response["Content-Range"] = f"bytes */{stat.size}"
+        return response
+
+    start, end = byte_range if byte_range else (0, stat.size - 1)
+    length = max(0, end - start + 1)
+    status = 206 if byte_range else 200
+    if request.method == "HEAD":
+        response = HttpResponse(status=status, content_type=served.content_type)
+    else:
+        response = StreamingHttpResponse(iter_range(storage, served.key, start, end), status=status,
+                                         content_type=served.content_type)
+    response["Content-Length"] = str(length)
+    if byte_range:
+        response["Content-Range"] = f"bytes {start}-{end}/{stat.size}"
+    return _common_headers(response, etag=etag, modified=stat.modified_at)
+
+
+# --- stream tokens ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class StreamGrant:
+    """What a stream token allows: one track, for the user it names."""
+
+    track_id: int
+
+
+def stream_token_make(*, user_id: int, track_id: int) -> str:
+    return signing.dumps({"u": user_id, "t": track_id}, salt=STREAM_TOKEN_SALT, compress=False)
+
+
+def stream_token_read(token: str) -> tuple[int, int]:
+    """Return (user_id, track_id) of a valid, unexpired token; raise signing.BadSignature otherwise."""
+    payload = signing.loads(token, salt=STREAM_TOKEN_SALT, max_age=settings.STREAM_TOKEN_TTL_S)
+    if not isinstance(payload, dict) or not isinstance(payload.get("u"), int) or not isinstance(payload.get("t"), int):
+        raise signing.BadSignature("malformed stream token")
+    return payload["u"], payload["t"]
+
+
+class StreamTokenAuthentication(authentication.BaseAuthentication):
+    """`?token=` from stream_token_make: authenticates the user, for the one track it names."""
+
+    def authenticate(self, request):
+        token = request.query_params.get("token")
+        if not token:
+            return None
+        try:
+            user_id, track_id = stream_token_read(token)
+        except signing.BadSignature as exc:  # includes SignatureExpired
+            raise exceptions.AuthenticationFailed("This stream link has expired or is not valid; ask for a new one.") from exc
+        from django.contrib.auth import get_user_model
+
+        user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+        if user is None:
+            raise exceptions.AuthenticationFailed("This stream link has expired or is not valid; ask for a new one.")
+        return user, StreamGrant(track_id=track_id)
+
+    def authenticate_header(self, request):
+        return 'Bearer realm="api"'

@@ -1,0 +1,118 @@
+"""Transcode a track to MP3 or Opus at a chosen bitrate, once, and keep the result in storage.
+
+The cache key is derived from the track's checksum, the format and the bitrate, so a re-upload
+of the same bytes reuses it. Concurrent transcodes are bounded across processes by a
+semaphore of TRANSCODE_MAX_CONCURRENT slots in Redis (the cache); a request that cannot get a
+slot within TRANSCODE_WAIT_S is told to retry (TranscodeBusy).
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+import uuid
+from contextlib import contextmanager
+
+import av
+from django.conf import settings
+from django.core.cache import cache
+
+from jonquils.storage import bucket_storage, local_copy, object_stat, save_file
+
+FORMATS = {"mp3": ("mp3", "libmp3lame", "audio/mpeg", "mp3", None),
+           "opus": ("ogg", "libopus", "audio/ogg", "opus", 48000)}
+BITRATES = (96, 128, 192, 320)
+TRANSCODE_BUCKET = "temp"
+_SLOT_TTL_S = 600  # a crashed holder frees its slot after this long
+
+
+class TranscodeBusy(Exception):
+    """Every transcoding slot stayed busy; the caller should retry shortly."""
+
+
+class TranscodeFailed(Exception):
+    """The original could not be transcoded."""
+
+
+def transcode_key(*, checksum: str, fmt: str, bitrate: int) -> str:
+    return f"transcodes/{checksum[:2]}/{checksum}/{bitrate}k.{FORMATS[fmt][3]}"
+
+
+def transcode_content_type(fmt: str) -> str:
+    return FORMATS[fmt][2]
+
+
+@contextmanager
+def transcode_slot():
+    """Hold one of TRANSCODE_MAX_CONCURRENT slots (Redis `add` is atomic) while transcoding."""
+    token = uuid.uuid4().hex
+    deadline = time.monotonic() + settings.TRANSCODE_WAIT_S
+    held = None
+    while held is None:
+        for slot in range(settings.TRANSCODE_MAX_CONCURRENT):
+            if cache.add(f"transcode-slot:{slot}", token, timeout=_SLOT_TTL_S):
+                held = f"transcode-slot:{slot}"
+                break
+        else:
+            if time.monotonic() > deadline:
+                raise TranscodeBusy("Every transcoder is busy; retry in a few seconds.")
+            time.sleep(0.1)
+    try:
+        yield held
+    finally:
+        if cache.get(held) == token:
+            cache.delete(held)
+
+
+def _transcode_file(source: str, target: str, *, fmt: str, bitrate: int) -> None:
+    container_name, codec, _, _, fixed_rate = FORMATS[fmt]
+    with av.open(source) as src, av.open(target, mode="w", format=container_name) as dst:
+        in_stream = src.streams.audio[0]
+        rate = fixed_rate or in_stream.codec_context.sample_rate or 44100
+        channels = min(2, in_stream.codec_context.channels or 2)
+        layout = "stereo" if channels == 2 else "mono"
+        out_stream = dst.add_stream(codec, rate=rate, layout=layout)
+        out_stream.bit_rate = bitrate * 1000
+        resampler = av.AudioResampler(format=out_stream.codec_context.format.name, layout=layout, rate=rate,
+                                      frame_size=out_stream.codec_context.frame_size or None)
+        for frame in src.decode(in_stream):
+            frame.pts = None
+            for resampled in resampler.resample(frame):
+                for packet in out_stream.encode(resampled):
+                    dst.mux(packet)
+        for resampled in resampler.resample(None):
+            for packet in out_stream.encode(resampled):
+                dst.mux(packet)
+        for packet in out_stream.encode(None):
+            dst.mux(packet)
+
+
+def transcode_ensure(*, track, fmt: str, bitrate: int) -> str:
+    """Return the storage key of the track's transcode, creating it (bounded, once) if missing."""
+    storage = bucket_storage(TRANSCODE_BUCKET)
+    key = transcode_key(checksum=track.checksum, fmt=fmt, bitrate=bitrate)
+    if object_stat(storage, key) is not None:
+        return key
+    with transcode_slot():
+        if object_stat(storage, key) is not None:  # another request made it while we waited
+            return key
+        originals = bucket_storage("tracks")
+        with local_copy(originals, track.file_path, suffix=os.path.splitext(track.file_path)[1]) as source, \
+                tempfile.NamedTemporaryFile(suffix=f".{FORMATS[fmt][3]}") as target:
+            try:
+                _transcode_file(str(source), target.name, fmt=fmt, bitrate=bitrate)
+            except (av.FFmpegError, ValueError, IndexError) as exc:
+                raise TranscodeFailed(f"The track could not be transcoded ({exc}).") from exc
+            try:
+                save_file(storage, key, target.name, content_type=transcode_content_type(fmt))
+            except RuntimeError:
+                pass  # a concurrent request on another slot stored it first; theirs is as good
+    return key
+
+
+def transcodes_delete(*, checksum: str) -> None:
+    """Delete every cached transcode of one checksum."""
+    from jonquils.storage import delete_prefix
+
+    if checksum:
+        delete_prefix(bucket_storage(TRANSCODE_BUCKET), f"transcodes/{checksum[:2]}/{checksum}/")

@@ -1,0 +1,190 @@
+"""Fetch a URL for the server without letting it reach inside the network (SSRF guard).
+
+Rules: http/https only; the host name is resolved once and the connection goes to that very
+address (no second lookup a DNS rebinding could change); every address must be public
+(`ipaddress.is_global`, not multicast), IPv4-mapped IPv6 is judged as the IPv4 it carries;
+redirects are followed by hand and each hop is checked again; total time and size are capped.
+settings.URL_FETCH_ALLOWED_NETWORKS lists networks allowed although not public (empty by default).
+"""
+from __future__ import annotations
+
+import hashlib
+import http.client
+import ipaddress
+import socket
+import ssl
+import tempfile
+import time
+from dataclasses import dataclass
+from urllib.parse import unquote, urljoin, urlsplit
+
+from django.conf import settings
+
+REDIRECTS = {301, 302, 303, 307, 308}
+# Instance metadata services (AWS/GCP/Azure/OpenStack, AWS IPv6, ECS tasks, Alibaba): refused even if allow-listed.
+METADATA_ADDRESSES = {ipaddress.ip_address(a) for a in ("169.254.169.254", "fd00:ec2::254", "169.254.170.2",
+                                                        "100.100.100.200")}
+CHUNK = 64 * 1024
+
+
+class FetchRefused(ValueError):
+    """The URL may not be fetched, or the fetch failed; the message says why."""
+
+
+@dataclass
+class Fetched:
+    file: tempfile._TemporaryFileWrapper
+    size: int
+    sha256: str
+    filename: str
+    url: str
+
+
+def _allowed_networks() -> list:
+    return [ipaddress.ip_network(net, strict=False) for net in settings.URL_FETCH_ALLOWED_NETWORKS]
+
+
+def address_refusal(address: str) -> str | None:
+    """Why an IP address may not be contacted, or None when it may."""
+    ip = ipaddress.ip_address(address.split("%")[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip in METADATA_ADDRESSES:
+        return f"{ip} is a cloud metadata address"
+    if any(ip in net for net in _allowed_networks()):
+        return None
+    for label, flag in (("unspecified", ip.is_unspecified), ("loopback", ip.is_loopback),
+                        ("link-local", ip.is_link_local), ("multicast", ip.is_multicast),
+                        ("private", ip.is_private), ("reserved", ip.is_reserved)):
+        if flag:
+            return f"{ip} is a {label} address"
+    if not ip.is_global:
+        return f"{ip} is not a public address"
+    return None
+
+
+def _resolve(host: str, port: int) -> str:
+    """Resolve once; refuse if ANY address of the name is not public (no mixing games)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise FetchRefused(f"The host {host} cannot be resolved.") from exc
+    addresses = list(dict.fromkeys(info[4][0] for info in infos))
+    for address in addresses:
+        reason = address_refusal(address)
+        if reason:
+            raise FetchRefused(f"The URL points at an address the server may not contact ({reason}).")
+    if not addresses:
+        raise FetchRefused(f"The host {host} has no address.")
+    return addresses[0]
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, host, port, *, address, timeout):
+        super().__init__(host, port, timeout=timeout)
+        self._address = address
+
+    def connect(self):
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, host, port, *, address, timeout):
+        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        self._address = address
+
+    def connect(self):
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # certificate checked for the name
+
+
+def check_url(url: str) -> tuple[str, str, int, str]:
+    """Validate scheme and host, resolve once; return (scheme, host, port, address)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise FetchRefused("Only http and https URLs can be fetched.")
+    if not parts.hostname:
+        raise FetchRefused("The URL has no host.")
+    if parts.username or parts.password:
+        raise FetchRefused("URLs with credentials are not fetched.")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        raise FetchRefused("The URL has an invalid port.") from exc
+    host = parts.hostname
+    try:
+        ipaddress.ip_address(host)
+        literal = True
+    except ValueError:
+        literal = False
+    if literal:
+        reason = address_refusal(host)
+        if reason:
+            raise FetchRefused(f"The URL points at an address the server may not contact ({reason}).")
+        return parts.scheme, host, port, host
+    return parts.scheme, host, port, _resolve(host, port)
+
+
+def _filename(url: str, response: http.client.HTTPResponse) -> str:
+    disposition = response.getheader("Content-Disposition") or ""
+    for part in disposition.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key.lower() == "filename*" and "''" in value:
+            return unquote(value.split("''", 1)[1])
+        if key.lower() == "filename" and value:
+            return value.strip('"')
+    return unquote(urlsplit(url).path.rsplit("/", 1)[-1]) or "download"
+
+
+def fetch_url(url: str, *, max_bytes: int) -> Fetched:
+    """Download a URL into a temporary file under the guard; the caller closes `file`."""
+    deadline = time.monotonic() + settings.URL_FETCH_TIMEOUT_S
+    for _hop in range(settings.URL_FETCH_MAX_REDIRECTS + 1):
+        scheme, host, port, address = check_url(url)
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise FetchRefused("The download took too long and was stopped.")
+        cls = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
+        conn = cls(host, port, address=address, timeout=min(remaining, 15))
+        parts = urlsplit(url)
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        try:
+            conn.request("GET", path, headers={"User-Agent": "JONQUILS-fetch/1", "Accept": "audio/*, */*"})
+            response = conn.getresponse()
+            if response.status in REDIRECTS:
+                location = response.getheader("Location")
+                conn.close()
+                if not location:
+                    raise FetchRefused("The server answered a redirect without a location.")
+                url = urljoin(url, location)
+                continue
+            if response.status != 200:
+                raise FetchRefused(f"The server answered HTTP {response.status}; the file could not be fetched.")
+            declared = response.getheader("Content-Length")
+            if declared and declared.isdigit() and int(declared) > max_bytes:
+                raise FetchRefused(f"The file is larger than the {max_bytes // (1024 * 1024)} MB limit.")
+            return _download(response, url=url, max_bytes=max_bytes, deadline=deadline)
+        except (OSError, http.client.HTTPException) as exc:
+            raise FetchRefused(f"The file could not be fetched ({exc}).") from exc
+        finally:
+            conn.close()
+    raise FetchRefused(f"Too many redirects (more than {settings.URL_FETCH_MAX_REDIRECTS}).")
+
+
+def _download(response, *, url: str, max_bytes: int, deadline: float) -> Fetched:
+    handle = tempfile.NamedTemporaryFile(prefix="jonquils-fetch-")  # noqa: SIM115 - returned to the caller
+    digest, size = hashlib.sha256(), 0
+    try:
+        while chunk := response.read(CHUNK):
+            size += len(chunk)
+            if size > max_bytes:
+                raise FetchRefused(f"The file is larger than the {max_bytes // (1024 * 1024)} MB limit.")
+            if time.monotonic() > deadline:
+                raise FetchRefused("The download took too long and was stopped.")
+            digest.update(chunk)
+            handle.write(chunk)
+        handle.flush()
+    except BaseException:
+        handle.close()
+        raise
+    return Fetched(file=handle, size=size, sha256=digest.hexdigest(), filename=_filename(url, response), url=url)

@@ -1,0 +1,145 @@
+"""Generate real audio files for tests: any accepted format, any duration, tags and cover art.
+
+`make_audio("mp3", duration_s=2, tags={"title": "Sol"}, cover=jpeg_bytes)` returns the bytes of a
+file encoded by PyAV (ffmpeg's encoders) and tagged with mutagen, the way a user's file would be.
+"""
+from __future__ import annotations
+
+import base64
+import io
+import tempfile
+from pathlib import Path
+
+import av
+import numpy as np
+from mutagen.flac import FLAC, Picture
+from mutagen.id3 import APIC, ID3, TALB, TDRC, TIT2, TPE1, TRCK
+from mutagen.mp3 import MP3
+from mutagen.mp4 import MP4, MP4Cover
+from mutagen.oggopus import OggOpus
+from mutagen.oggvorbis import OggVorbis
+from mutagen.wave import WAVE
+
+# format → (container, codec, sample format, sample rate, file extension)
+_ENCODERS = {
+    "mp3": ("mp3", "libmp3lame", "s16p", 44100, "mp3"),
+    "flac": ("flac", "flac", "s16", 44100, "flac"),
+    "opus": ("ogg", "libopus", "s16", 48000, "opus"),
+    "vorbis": ("ogg", "vorbis", "fltp", 44100, "ogg"),
+    "m4a": ("ipod", "aac", "fltp", 44100, "m4a"),
+    "wav": ("wav", "pcm_s16le", "s16", 44100, "wav"),
+}
+FORMATS = tuple(_ENCODERS)
+
+
+def tone(duration_s: float, *, sample_rate: int, channels: int = 2, freq: float = 440.0) -> np.ndarray:
+    """A sine tone with a little noise, shape (channels, samples), float32 in [-1, 1]."""
+    t = np.arange(int(duration_s * sample_rate)) / sample_rate
+    rng = np.random.default_rng(int(freq))
+    mono = 0.4 * np.sin(2 * np.pi * freq * t) + 0.02 * rng.standard_normal(t.size)
+    return np.tile(mono.astype(np.float32), (channels, 1))
+
+
+def _encode(path: Path, fmt: str, samples: np.ndarray, sample_rate: int, bitrate: int | None) -> None:
+    container_name, codec, sample_fmt, _, _ = _ENCODERS[fmt]
+    channels = samples.shape[0]
+    layout = "stereo" if channels == 2 else "mono"
+    with av.open(str(path), mode="w", format=container_name) as container:
+        stream = container.add_stream(codec, rate=sample_rate, layout=layout, options={"strict": "-2"})
+        if bitrate:
+            stream.bit_rate = bitrate
+        frame_size = stream.codec_context.frame_size or 1024
+        planar = sample_fmt.endswith("p")
+        pcm = (samples * 32767).astype(np.int16) if sample_fmt.startswith("s16") else samples
+        for start in range(0, samples.shape[1], frame_size):
+            block = pcm[:, start:start + frame_size]
+            data = np.ascontiguousarray(block if planar else block.T.reshape(1, -1))
+            frame = av.AudioFrame.from_ndarray(data, format=sample_fmt, layout=layout)
+            frame.sample_rate = sample_rate
+            frame.pts = start
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+
+
+def _tag(path: Path, fmt: str, tags: dict, cover: bytes | None, cover_mime: str) -> None:
+    if fmt in ("mp3", "wav"):
+        audio = MP3(path) if fmt == "mp3" else WAVE(path)
+        if audio.tags is None:
+            audio.add_tags()
+        frames = {"title": TIT2, "artist": TPE1, "album": TALB, "tracknumber": TRCK, "date": TDRC}
+        for key, value in tags.items():
+            audio.tags.add(frames[key](encoding=3, text=str(value)))
+        if cover:
+            audio.tags.add(APIC(encoding=3, mime=cover_mime, type=3, desc="Cover", data=cover))
+        audio.save()
+        return
+    if fmt == "m4a":
+        audio = MP4(path)
+        keys = {"title": "\xa9nam", "artist": "\xa9ART", "album": "\xa9alb", "date": "\xa9day"}
+        for key, value in tags.items():
+            if key == "tracknumber":
+                audio["trkn"] = [(int(str(value).split("/")[0]), 0)]
+            else:
+                audio[keys[key]] = [str(value)]
+        if cover:
+            kind = MP4Cover.FORMAT_PNG if cover_mime == "image/png" else MP4Cover.FORMAT_JPEG
+            audio["covr"] = [MP4Cover(cover, imageformat=kind)]
+        audio.save()
+        return
+    audio = {"flac": FLAC, "opus": OggOpus, "vorbis": OggVorbis}[fmt](path)
+    for key, value in tags.items():
+        audio[key] = [str(value)]
+    if cover:
+        picture = Picture()
+        picture.type, picture.mime, picture.data = 3, cover_mime, cover
+        if fmt == "flac":
+            audio.add_picture(picture)
+        else:
+            audio["metadata_block_picture"] = [base64.b64encode(picture.write()).decode("ascii")]
+    audio.save()
+
+
+def make_audio(fmt: str = "mp3", *, duration_s: float = 1.0, channels: int = 2, freq: float = 440.0,
+               tags: dict | None = None, cover: bytes | None = None, cover_mime: str = "image/jpeg",
+               bitrate: int | None = None) -> bytes:
+    """Return the bytes of an audio file of format `fmt` (see FORMATS)."""
+    _, _, _, sample_rate, ext = _ENCODERS[fmt]
+    with tempfile.TemporaryDirectory(prefix="jonquils-audio-") as tmp:
+        path = Path(tmp) / f"sound.{ext}"
+        _encode(path, fmt, tone(duration_s, sample_rate=sample_rate, channels=channels, freq=freq), sample_rate, bitrate)
+        if tags or cover:
+            _tag(path, fmt, {k: v for k, v in (tags or {}).items() if v is not None}, cover, cover_mime)
+        return path.read_bytes()
+
+
+def extension(fmt: str) -> str:
+    return _ENCODERS[fmt][4]
+
+
+def make_image(width: int = 800, height: int = 800, *, fmt: str = "JPEG", color=(200, 120, 40)) -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), color).save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+def make_png_bomb(width: int = 30000, height: int = 30000) -> bytes:
+    """A small PNG (≈100 KB) that claims width × height pixels: a decompression bomb."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    compressor = zlib.compressobj(9)
+    row = b"\x00" + b"\x00" * ((width + 7) // 8)  # filter byte + a 1-bit row
+    body = bytearray()
+    block = row * 256
+    for _ in range(height // 256):
+        body += compressor.compress(block)
+    body += compressor.compress(row * (height % 256)) + compressor.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # 1-bit greyscale
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", bytes(body)) + chunk(b"IEND", b"")

@@ -1,0 +1,62 @@
+"""Popular tracks (score and listening windows); track search is tested with the search service."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from catalog.models import ProcessingStatus
+from tests.factories import AlbumFactory, ListenFactory, TrackFactory
+
+from .helpers import SQL_LIKE, V1, assert_error, client_for, ids
+
+pytestmark = pytest.mark.django_db
+
+
+def test_popular_all_ranks_ready_tracks_by_popularity_score():
+    low, high, mid = TrackFactory(popularity=1), TrackFactory(popularity=9), TrackFactory(popularity=5)
+    TrackFactory(popularity=100, processing_status=ProcessingStatus.PENDING)
+
+    for path in (f"{V1}/tracks/popular/", f"{V1}/tracks/popular", f"{V1}/tracks/popular?period=all"):
+        response = client_for().get(path)
+        assert response.status_code == 200
+        assert ids(response) == [high.id, mid.id, low.id]
+        assert response.json()["results"][0]["period_listens"] is None
+
+
+def test_popular_week_ranks_by_listens_in_the_window_then_by_score():
+    heard_often, heard_once, famous_but_unheard = TrackFactory(popularity=1), TrackFactory(popularity=2), TrackFactory(popularity=50)
+    quiet = TrackFactory(popularity=0)
+    now = timezone.now()
+    for _ in range(3):
+        ListenFactory(track=heard_often, played_at=now - timedelta(days=2))
+    ListenFactory(track=heard_once, played_at=now - timedelta(hours=1))
+    for _ in range(5):  # outside the week: counts for "month" only
+        ListenFactory(track=quiet, played_at=now - timedelta(days=20))
+
+    week = client_for().get(f"{V1}/tracks/popular/?period=week")
+    day = client_for().get(f"{V1}/tracks/popular/?period=day")
+    month = client_for().get(f"{V1}/tracks/popular/?period=month")
+
+    assert ids(week) == [heard_often.id, heard_once.id, famous_but_unheard.id, quiet.id]
+    assert [r["period_listens"] for r in week.json()["results"]] == [3, 1, 0, 0]
+    assert ids(day) == [heard_once.id, famous_but_unheard.id, heard_often.id, quiet.id]
+    assert ids(month)[0] == quiet.id
+
+
+@pytest.mark.parametrize("period", ["year", "", "DAY", SQL_LIKE])
+def test_unknown_period_is_400(period):
+    assert_error(client_for().get(f"{V1}/tracks/popular/", {"period": period}), 400, "invalid", {"period"})
+
+
+@pytest.mark.parametrize("page_size", [5, 50])
+def test_popular_costs_bounded_queries(page_size, django_assert_max_num_queries):
+    for i in range(60):
+        track = TrackFactory(album=AlbumFactory(), popularity=i)
+        ListenFactory(track=track)
+    with django_assert_max_num_queries(2):
+        response = client_for().get(f"{V1}/tracks/popular/?period=week&page_size={page_size}")
+    assert len(response.json()["results"]) == page_size
+
+

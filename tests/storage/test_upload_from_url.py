@@ -1,0 +1,171 @@
+"""POST /api/v1/tracks/upload-from-url/: the SSRF guard, proved without sending traffic anywhere but loopback."""
+from __future__ import annotations
+
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from catalog.url_fetch import address_refusal
+from etl.models import TrackUpload
+from etl.services import upload_process
+from tests.audio import make_audio
+from tests.storage.conftest import all_objects
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/tracks/upload-from-url/"
+
+# Every outgoing connection this process attempts, seen through the interpreter's audit hook.
+CONNECTS: list[tuple] = []
+
+
+def _audit(event, args):
+    if event == "socket.connect":
+        CONNECTS.append(args[1])
+
+
+sys.addaudithook(_audit)
+
+
+@pytest.fixture
+def connects():
+    CONNECTS.clear()
+    return CONNECTS
+
+
+class _Handler(BaseHTTPRequestHandler):
+    routes: dict = {}
+
+    def do_GET(self):  # noqa: N802 - http.server's name
+        status, headers, body = self.routes.get(self.path, (404, {}, b"no"))
+        self.send_response(status)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def web():
+    """A local HTTP server on 127.0.0.1 whose routes a test fills in."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    _Handler.routes = {}
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", _Handler.routes
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def allow_loopback(settings):
+    """Test-only: let the guard reach the loopback test server (the default refuses it)."""
+    settings.URL_FETCH_ALLOWED_NETWORKS = ["127.0.0.0/8"]
+
+
+@pytest.mark.parametrize("address", [
+    "127.0.0.1", "::1", "10.0.0.1", "172.16.5.4", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0",
+    "224.0.0.1", "240.0.0.1", "fe80::1", "fd00:ec2::254", "ff02::1", "::", "::ffff:127.0.0.1", "::ffff:10.0.0.1",
+    "::ffff:169.254.169.254",
+])
+def test_the_guard_refuses_every_non_public_address(address):
+    assert address_refusal(address) is not None
+
+
+@pytest.mark.parametrize("address", ["93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946", "8.8.8.8"])
+def test_the_guard_lets_public_addresses_through(address):
+    assert address_refusal(address) is None
+
+
+@pytest.mark.parametrize(("url", "reason"), [
+    ("file:///etc/passwd", "Only http and https"),
+    ("gopher://127.0.0.1:70/_x", "Only http and https"),
+    ("ftp://example.com/a.mp3", "Only http and https"),
+    ("http://127.0.0.1/a.mp3", "loopback"),
+    ("http://[::1]/a.mp3", "loopback"),
+    ("http://localhost/a.mp3", "loopback"),
+    ("http://169.254.169.254/latest/meta-data/", "cloud metadata"),
+    ("http://[fe80::1]/a.mp3", "link-local"),
+    ("http://224.0.0.1/a.mp3", "multicast"),
+    ("http://0.0.0.0:8000/", "unspecified"),
+    ("http://10.0.0.1/a.mp3", "private"),
+    ("http://[::ffff:10.0.0.1]/a.mp3", "private"),
+    ("http://user:pw@example.com/a.mp3", "credentials"),
+], ids=lambda value: value if "/" not in value else None)
+def test_hostile_urls_are_refused_before_any_connection(local_storage, artist_client, connects, url, reason):
+    response = artist_client.post(URL, {"url": url}, format="json")
+
+    assert response.status_code == 400, response.content
+    assert reason in " ".join(response.json()["fields"]["url"])
+    assert connects == []  # not one connection attempted
+    assert all_objects()["tracks"] == [] and not TrackUpload.objects.exists()
+
+
+def test_a_redirect_to_a_private_address_is_refused_at_that_hop(local_storage, artist_client, connects, web,
+                                                                  allow_loopback):
+    base, routes = web
+    routes["/song.mp3"] = (302, {"Location": "http://10.0.0.1/internal.mp3"}, b"")
+
+    response = artist_client.post(URL, {"url": f"{base}/song.mp3"}, format="json")
+
+    assert response.status_code == 400
+    assert "10.0.0.1 is a private address" in " ".join(response.json()["fields"]["url"])
+    assert {address[0] for address in connects} == {"127.0.0.1"}  # the test server only, never 10.0.0.1
+    assert not TrackUpload.objects.exists()
+
+
+def test_redirect_loops_stop_after_the_hop_limit(local_storage, artist_client, web, allow_loopback, settings):
+    base, routes = web
+    settings.URL_FETCH_MAX_REDIRECTS = 3
+    routes["/loop"] = (302, {"Location": "/loop"}, b"")
+    response = artist_client.post(URL, {"url": f"{base}/loop"}, format="json")
+    assert response.status_code == 400 and "Too many redirects" in " ".join(response.json()["fields"]["url"])
+
+
+def test_the_default_refuses_the_loopback_test_server(local_storage, artist_client, web, connects):
+    base, routes = web
+    routes["/song.mp3"] = (200, {"Content-Type": "audio/mpeg"}, make_audio("mp3"))
+    response = artist_client.post(URL, {"url": f"{base}/song.mp3"}, format="json")
+    assert response.status_code == 400 and "loopback" in " ".join(response.json()["fields"]["url"])
+    assert connects == []
+
+
+def test_a_fetched_file_proceeds_as_an_upload(storage_backend, artist_client, web, allow_loopback):
+    base, routes = web
+    data = make_audio("flac", tags={"title": "From afar"})
+    routes["/media/get?id=7"] = (302, {"Location": "/files/Fern%C3%A1ndez.flac"}, b"")
+    routes["/files/Fern%C3%A1ndez.flac"] = (200, {"Content-Type": "application/octet-stream"}, data)
+
+    response = artist_client.post(URL, {"url": f"{base}/media/get?id=7"}, format="json")
+
+    assert response.status_code == 202, response.content
+    body = response.json()
+    assert body["original_filename"] == "Fernández.flac" and body["format"] == "flac"
+    upload = upload_process(upload_id=body["id"])
+    assert upload.track.title == "From afar" and upload.file_size == len(data)
+    assert upload.metadata["source_url"] == f"{base}/files/Fern%C3%A1ndez.flac"
+
+
+def test_fetched_files_obey_the_size_limit_and_content_checks(local_storage, artist_client, web, allow_loopback,
+                                                               settings):
+    base, routes = web
+    settings.UPLOAD_MAX_BYTES = 50_000
+    routes["/big.wav"] = (200, {}, make_audio("wav", duration_s=1))
+    routes["/text.mp3"] = (200, {}, b"not audio at all\n" * 100)
+
+    big = artist_client.post(URL, {"url": f"{base}/big.wav"}, format="json")
+    text = artist_client.post(URL, {"url": f"{base}/text.mp3"}, format="json")
+
+    assert big.status_code == 400 and "larger than" in " ".join(big.json()["fields"]["url"])
+    assert text.status_code == 400 and "not audio" in " ".join(text.json()["fields"]["file"])
+    assert all_objects()["tracks"] == [] and not TrackUpload.objects.exists()
+
+
+def test_listeners_may_not_fetch(local_storage, listener_client, connects):
+    assert listener_client.post(URL, {"url": "http://10.0.0.1/"}, format="json").status_code == 403
+    assert connects == []
