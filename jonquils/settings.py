@@ -212,6 +212,8 @@ AUTH_PASSWORD_VALIDATORS = [
 JONQUILS_ADMIN_USER = env.str("JONQUILS_ADMIN_USER", default="admin")
 JONQUILS_ADMIN_PASSWORD = env.str("JONQUILS_ADMIN_PASSWORD", default="")
 JONQUILS_DEMO_PASSWORD = env.str("JONQUILS_DEMO_PASSWORD", default="listen-to-jonquils")
+# Below this probability the genre model leaves a track without genre (etl/audio/genre_model.py).
+GENRE_CONFIDENCE_THRESHOLD = env.float("GENRE_CONFIDENCE_THRESHOLD", default=0.6)
 
 # --- DRF --------------------------------------------------------------------------------
 REST_FRAMEWORK = {
