@@ -114,7 +114,7 @@ class Track(TimestampedModel):
     genre_confidence = models.FloatField(
         null=True, blank=True, help_text="Probability the genre model gave; empty when the genre came from a tag"
     )
-    isrc = models.CharField(max_length=12, blank=True)
+    isrc = models.CharField(max_length=12, blank=True, db_default="")
     musicbrainz_recording_id = models.UUIDField(null=True, blank=True)
     processing_status = models.CharField(
         max_length=16, choices=ProcessingStatus.choices, default=ProcessingStatus.PENDING, db_index=True
