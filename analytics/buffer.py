@@ -1,0 +1,198 @@
+"""The durable event buffer: a bounded Redis stream between the producers and ClickHouse.
+
+Producers (request middleware, signal receivers, events.record_*) append one entry per
+event: a Redis round trip, never a wait on ClickHouse. The drainer (the analytics owner)
+reads batches with a consumer group, inserts them, then acknowledges and deletes them.
+
+Delivery contract — exactly once, by event id:
+- an entry stays pending in the group until its batch was inserted; a crash or a failed
+  insert leaves it pending and the next pass reads it again;
+- a batch read again (pending, or claimed from a dead consumer) is first compared with
+  ClickHouse by event id, and only the missing events are inserted. Fresh batches skip
+  that check, so the cost is paid only after a failure.
+
+Bound: when the stream holds ANALYTICS_BUFFER_MAX_EVENTS entries (ClickHouse down for
+long), new events are dropped and counted per table in `analytics:dropped` (shown by the
+health check) instead of growing Redis without limit. Listens stay in PostgreSQL
+(listening_history is the source of truth) whatever happens here.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+
+import redis
+from django.conf import settings
+
+from .clickhouse.schema import TABLES
+
+logger = logging.getLogger("analytics.buffer")
+
+STREAM = "analytics:events"
+GROUP = "clickhouse"
+DROPPED = "analytics:dropped"
+# A consumer's pending entries idle longer than this are taken over (the consumer died).
+CLAIM_IDLE_MS = 60_000
+
+# KEYS[1] stream, KEYS[2] dropped hash; ARGV[1] cap, then (table, payload) pairs.
+_PUSH_LUA = """
+local cap = tonumber(ARGV[1])
+local len = redis.call('XLEN', KEYS[1])
+local added = 0
+for i = 2, #ARGV, 2 do
+  if len < cap then
+    redis.call('XADD', KEYS[1], '*', 't', ARGV[i], 'r', ARGV[i + 1])
+    len = len + 1
+    added = added + 1
+  else
+    redis.call('HINCRBY', KEYS[2], ARGV[i], 1)
+  end
+end
+return added
+"""
+
+_redis_client: redis.Redis | None = None
+_push_script = None
+
+
+def get_redis() -> redis.Redis:
+    global _redis_client, _push_script
+    if _redis_client is None:
+        _redis_client = redis.Redis.from_url(settings.ANALYTICS_BUFFER_URL, socket_timeout=2, socket_connect_timeout=2)
+        _push_script = _redis_client.register_script(_PUSH_LUA)
+    return _redis_client
+
+
+def reset_connection() -> None:
+    """Forget the connection (after fork, or when settings changed in tests)."""
+    global _redis_client, _push_script
+    _redis_client = None
+    _push_script = None
+
+
+def push_many(events: list[tuple[str, dict]]) -> int:
+    """Append (table, row) events; return how many were accepted (the rest were over the cap)."""
+    if not events:
+        return 0
+    args: list = [settings.ANALYTICS_BUFFER_MAX_EVENTS]
+    for table, row in events:
+        if table not in TABLES:
+            raise ValueError(f"unknown analytics table {table!r}")
+        args += [table, json.dumps(row, separators=(",", ":"), ensure_ascii=False)]
+    get_redis()
+    return int(_push_script(keys=[STREAM, DROPPED], args=args))
+
+
+def push(table: str, row: dict) -> bool:
+    """Append one event; False when the buffer is full (the event is counted as dropped)."""
+    return push_many([(table, row)]) == 1
+
+
+def push_quietly(events: list[tuple[str, dict]]) -> None:
+    """Append events; if Redis itself fails, log and carry on — a request never fails for analytics."""
+    try:
+        push_many(events)
+    except redis.RedisError as exc:
+        logger.warning("analytics buffer unavailable, %d event(s) not recorded: %s", len(events), exc)
+
+
+def ensure_group(r: redis.Redis | None = None) -> None:
+    r = r or get_redis()
+    try:
+        r.xgroup_create(STREAM, GROUP, id="0", mkstream=True)
+    except redis.ResponseError as exc:
+        if "BUSYGROUP" not in str(exc):
+            raise
+
+
+@dataclass
+class DrainResult:
+    read: int = 0
+    inserted: int = 0
+    duplicates: int = 0
+    redelivered: bool = False
+
+
+def _existing_event_ids(client, table: str, rows: list[dict]) -> set[str]:
+    ids = [row["event_id"] for row in rows]
+    stamps = sorted(row["timestamp"] for row in rows)
+    found = client.query(
+        f"SELECT toString(event_id) FROM {table} WHERE timestamp BETWEEN %(lo)s AND %(hi)s "
+        "AND event_id IN %(ids)s",
+        {"lo": stamps[0], "hi": stamps[-1], "ids": tuple(ids)},
+    )[1]
+    return {r[0] for r in found}
+
+
+def _read(r: redis.Redis, consumer: str, count: int, block_ms: int) -> tuple[list, bool]:
+    """Return (entries, redelivered): own pending first, then dead consumers', then new ones."""
+    pending = r.xreadgroup(GROUP, consumer, {STREAM: "0"}, count=count)
+    entries = pending[0][1] if pending else []
+    if entries:
+        return entries, True
+    claimed = r.xautoclaim(STREAM, GROUP, consumer, min_idle_time=CLAIM_IDLE_MS, start_id="0-0", count=count)
+    if claimed and claimed[1]:
+        return [e for e in claimed[1] if e[1]], True
+    fresh = r.xreadgroup(GROUP, consumer, {STREAM: ">"}, count=count, block=block_ms or None)
+    return (fresh[0][1] if fresh else []), False
+
+
+def drain_batch(client, *, consumer: str, count: int | None = None, block_ms: int = 0) -> DrainResult:
+    """Move one batch from the stream into ClickHouse; raise (entries stay pending) on failure."""
+    r = get_redis()
+    entries, redelivered = _read(r, consumer, count or settings.ANALYTICS_BATCH_SIZE, block_ms)
+    result = DrainResult(read=len(entries), redelivered=redelivered)
+    if not entries:
+        return result
+    by_table: dict[str, list[dict]] = defaultdict(list)
+    unreadable = []
+    for entry_id, fields in entries:
+        try:
+            by_table[fields[b"t"].decode()].append(json.loads(fields[b"r"]))
+        except (KeyError, ValueError) as exc:  # written by something else than push(): park it
+            unreadable.append((entry_id, fields, exc))
+    for table, rows in by_table.items():
+        if redelivered:
+            known = _existing_event_ids(client, table, rows)
+            result.duplicates += sum(1 for row in rows if row["event_id"] in known)
+            rows = [row for row in rows if row["event_id"] not in known]
+        client.insert(table, rows)
+        result.inserted += len(rows)
+    ids = [entry_id for entry_id, _ in entries]
+    pipe = r.pipeline(transaction=True)
+    for entry_id, fields, exc in unreadable:
+        logger.error("analytics buffer entry %s is unreadable (%s); moved to analytics:dead", entry_id, exc)
+        pipe.xadd("analytics:dead", {k: v for k, v in fields.items()} or {"empty": "1"}, maxlen=10_000)
+    pipe.xack(STREAM, GROUP, *ids)
+    pipe.xdel(STREAM, *ids)
+    pipe.execute()
+    return result
+
+
+def stats() -> dict:
+    """Backlog and drop counters, for the health check and the tests."""
+    r = get_redis()
+    dropped = {k.decode(): int(v) for k, v in r.hgetall(DROPPED).items()}
+    pending = 0
+    try:
+        pending = int(r.xpending(STREAM, GROUP)["pending"])
+    except redis.ResponseError:
+        pass
+    return {"backlog": int(r.xlen(STREAM)), "pending": pending, "dropped": dropped,
+            "cap": settings.ANALYTICS_BUFFER_MAX_EVENTS}
+
+
+def drain_until_empty(client, *, consumer: str, timeout_s: float = 60.0) -> int:
+    """Drain until the stream is empty; return events inserted. For flushes and shutdown."""
+    deadline = time.monotonic() + timeout_s
+    total = 0
+    while True:
+        result = drain_batch(client, consumer=consumer)
+        total += result.inserted
+        if result.read == 0 and get_redis().xlen(STREAM) == 0:
+            return total
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the analytics buffer was not empty after {timeout_s} s")
