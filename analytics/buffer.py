@@ -8,8 +8,10 @@ Delivery contract — exactly once, by event id:
 - an entry stays pending in the group until its batch was inserted; a crash or a failed
   insert leaves it pending and the next pass reads it again;
 - a batch read again (pending, or claimed from a dead consumer) is first compared with
-  ClickHouse by event id, and only the missing events are inserted. Fresh batches skip
-  that check, so the cost is paid only after a failure.
+  ClickHouse by event id, and only the missing events are inserted; duplicates inside a
+  batch are dropped. ANALYTICS_DEDUP_EVERY_BATCH (default on) makes fresh batches take the
+  same check, so an event id sent twice by a producer (a re-sent signal) is stored once too;
+  the check reads through the sorting key (see bench/analytics.py for its cost).
 
 Bound: when the stream holds ANALYTICS_BUFFER_MAX_EVENTS entries (ClickHouse down for
 long), new events are dropped and counted per table in `analytics:dropped` (shown by the
@@ -27,7 +29,7 @@ from dataclasses import dataclass
 import redis
 from django.conf import settings
 
-from .clickhouse.schema import TABLES
+from .clickhouse.schema import KEY_COLUMNS, TABLES
 
 logger = logging.getLogger("analytics.buffer")
 
@@ -117,14 +119,23 @@ class DrainResult:
 
 
 def _existing_event_ids(client, table: str, rows: list[dict]) -> set[str]:
-    ids = [row["event_id"] for row in rows]
-    stamps = sorted(row["timestamp"] for row in rows)
+    """Event ids of `rows` already in ClickHouse, looked up through the sorting key (cheap)."""
+    keys = KEY_COLUMNS[table]
     found = client.query(
-        f"SELECT toString(event_id) FROM {table} WHERE timestamp BETWEEN %(lo)s AND %(hi)s "
-        "AND event_id IN %(ids)s",
-        {"lo": stamps[0], "hi": stamps[-1], "ids": tuple(ids)},
+        f"SELECT toString(event_id) FROM {table} WHERE ({', '.join(keys)}) IN %(keys)s AND event_id IN %(ids)s",
+        {"keys": tuple(tuple(row[k] for k in keys) for row in rows), "ids": tuple(row["event_id"] for row in rows)},
     )[1]
     return {r[0] for r in found}
+
+
+def _unique(rows: list[dict]) -> list[dict]:
+    seen: set[str] = set()
+    out = []
+    for row in rows:
+        if row["event_id"] not in seen:
+            seen.add(row["event_id"])
+            out.append(row)
+    return out
 
 
 def _read(r: redis.Redis, consumer: str, count: int, block_ms: int) -> tuple[list, bool]:
@@ -155,10 +166,12 @@ def drain_batch(client, *, consumer: str, count: int | None = None, block_ms: in
         except (KeyError, ValueError) as exc:  # written by something else than push(): park it
             unreadable.append((entry_id, fields, exc))
     for table, rows in by_table.items():
-        if redelivered:
-            known = _existing_event_ids(client, table, rows)
-            result.duplicates += sum(1 for row in rows if row["event_id"] in known)
-            rows = [row for row in rows if row["event_id"] not in known]
+        unique = _unique(rows)
+        if redelivered or settings.ANALYTICS_DEDUP_EVERY_BATCH:
+            known = _existing_event_ids(client, table, unique)
+            unique = [row for row in unique if row["event_id"] not in known]
+        result.duplicates += len(rows) - len(unique)
+        rows = unique
         client.insert(table, rows)
         result.inserted += len(rows)
     ids = [entry_id for entry_id, _ in entries]
@@ -196,3 +209,12 @@ def drain_until_empty(client, *, consumer: str, timeout_s: float = 60.0) -> int:
             return total
         if time.monotonic() > deadline:
             raise TimeoutError(f"the analytics buffer was not empty after {timeout_s} s")
+
+
+def request_drain(*, timeout_s: float = 60.0) -> int:
+    """Ask the analytics owner to deliver everything buffered now; return events inserted."""
+    from .clickhouse import owner_socket_path
+    from .clickhouse.backends import OwnerBackend
+
+    answer = OwnerBackend(owner_socket_path(), timeout=timeout_s + 5).call("/drain", {"timeout_s": timeout_s})
+    return int(answer["inserted"])

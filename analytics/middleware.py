@@ -9,14 +9,23 @@ from .buffer import push_quietly
 from .events import request_row
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+_NAMED_GROUP = re.compile(r"\(\?P<(\w+)>(?:[^()]|\([^()]*\))*\)")
+
+
+def route_template(route: str) -> str:
+    """Normalise a resolver route (path() or regex) to `/api/v1/tracks/<pk>`: one name per endpoint."""
+    route = _NAMED_GROUP.sub(lambda m: f"<{m.group(1)}>", route)
+    route = route.replace("\\Z", "").replace("^", "").replace("$", "").replace("/?", "/")
+    route = re.sub(r"<\w+:(\w+)>", r"<\1>", route)
+    return "/" + route.strip("/")
 
 
 def _route(request) -> str:
-    """The resolver's route template (`api/v1/tracks/<int:pk>/`), never the raw path."""
+    """The resolver's route template, never the raw path (ids would explode the cardinality)."""
     match = getattr(request, "resolver_match", None)
     if match is None or not match.route:
         return "<unmatched>"
-    return "/" + match.route.lstrip("^").rstrip("$").replace("\\Z", "")
+    return route_template(match.route)
 
 
 class RequestLogMiddleware:

@@ -30,6 +30,7 @@ from .clickhouse.migrations import migrate
 logger = logging.getLogger("analytics.owner")
 
 CONSUMER = "owner"
+IDLE_POLL_S = 0.1
 # Test hook (fault injection for the loss test): exit right after the Nth insert, before its ack.
 FAULT_ENV = "ANALYTICS_OWNER_CRASH_AFTER_INSERTS"
 
@@ -72,12 +73,13 @@ class Owner:
         backoff = 0.5
         while not self.stop_event.is_set():
             try:
+                # Never block inside the lock: a /drain request must not wait for an idle poll.
                 with self.drain_lock:
-                    result = buffer.drain_batch(self.drain_client, consumer=CONSUMER, block_ms=500)
+                    result = buffer.drain_batch(self.drain_client, consumer=CONSUMER)
                 self.delivered += result.inserted
                 backoff = 0.5
                 if result.read == 0:
-                    self.stop_event.wait(0.05)
+                    self.stop_event.wait(IDLE_POLL_S)
             except (ClickHouseError, redis.RedisError, OSError) as exc:
                 self.last_error = f"{type(exc).__name__}: {exc}"[:500]
                 logger.warning("analytics drain failed, events stay buffered; retry in %.1f s: %s", backoff, exc)

@@ -84,12 +84,11 @@ def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
 @pytest.fixture(scope="session")
 def analytics_owner(embedded_services, tmp_path_factory):
     """The analytics owner process of the test run (chDB under var/test/clickhouse), shared by all tests."""
-    from jonquils.embedded.analytics_owner import start_analytics_owner, stop_analytics_owner
+    from jonquils.embedded.analytics_owner import AnalyticsOwnerProcess
 
-    paths = embedded_paths()
     log_path = tmp_path_factory.mktemp("analytics") / "owner.log"
-    process = start_analytics_owner(paths, env=dict(os.environ, PYTHONUNBUFFERED="1"), log_path=log_path)
-    process.log_path = log_path
-    yield process
-    stop_analytics_owner(process)
+    owner = AnalyticsOwnerProcess(embedded_paths(), env=dict(os.environ, PYTHONUNBUFFERED="1"), log_path=log_path)
+    owner.start()
+    yield owner
+    owner.stop()
 # --- end analytics owner

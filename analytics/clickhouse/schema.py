@@ -51,6 +51,15 @@ TABLES: dict[str, dict[str, str]] = {
     },
 }
 
+# The sorting key of each event table: the duplicate check looks events up by key + event id,
+# so it reads only the granules the batch's keys fall in.
+KEY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "api_requests_log": ("endpoint", "timestamp"),
+    "track_analytics": ("artist_id", "track_id", "timestamp"),
+    "search_analytics": ("timestamp", "user_id"),
+    "user_analytics": ("user_id", "timestamp"),
+}
+
 # Tables filled by materialized views, never by the buffer.
 DERIVED_TABLES = ("artist_analytics",)
 

@@ -37,7 +37,9 @@ def literal(value) -> str:
         return literal(value.value)
     if isinstance(value, str):
         return "'%s'" % "".join(_ESCAPES.get(c, c) for c in value)
-    if isinstance(value, (list, tuple, set, frozenset)):
+    if isinstance(value, tuple):  # a tuple literal (also the right-hand side of IN)
+        return "(%s)" % ", ".join(literal(v) for v in value) if len(value) != 1 else "(%s,)" % literal(value[0])
+    if isinstance(value, (list, set, frozenset)):
         return "[%s]" % ", ".join(literal(v) for v in value)
     raise TypeError(f"no ClickHouse literal for {type(value).__name__}")
 

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 v1_patterns = [
     # apps add: path("", include("catalog.api_urls")), ...
+    path("", include("analytics.report_urls")),  # analytics reports (issue 7)
 ]
 
 urlpatterns = [

@@ -65,3 +65,33 @@ def stop_analytics_owner(process: subprocess.Popen | None) -> None:
     """SIGTERM: the batch in flight finishes, the rest stays in the Redis buffer."""
     if process is not None:
         stop_process(process, timeout=20)
+
+
+class AnalyticsOwnerProcess:
+    """A restartable handle on the owner process (the test suite stops and restarts it)."""
+
+    def __init__(self, paths: EmbeddedPaths, *, env: dict, log_path: Path):
+        self.paths, self.env, self.log_path = paths, env, log_path
+        self.process: subprocess.Popen | None = None
+
+    def start(self, **extra_env: str) -> subprocess.Popen:
+        self.process = start_analytics_owner(self.paths, env={**self.env, **extra_env}, log_path=self.log_path)
+        return self.process
+
+    def stop(self) -> None:
+        stop_analytics_owner(self.process)
+        self.process = None
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would: nothing is flushed or acknowledged."""
+        import os
+        import signal as signals
+
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signals.SIGKILL)
+            self.process.wait(timeout=10)
+        self.process = None
+
+    def ensure_running(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            self.start()
