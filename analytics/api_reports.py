@@ -38,7 +38,8 @@ class _ReportView(APIView):
 
 
 class UserAnalyticsView(_ReportView):
-    def get(self, request, user_id: int):
+    def get(self, request, user_id: str):
+        user_id = int(user_id)  # the route's regex admits digits only
         if not user_can_view_user_analytics(request.user, user_id):
             raise PermissionDenied("You may only see your own listening analytics.")
         period = period_from_query(request.query_params)
