@@ -53,6 +53,11 @@ def stable_event_id(*parts) -> str:
     return str(uuid.uuid5(EVENT_NAMESPACE, ":".join(str(p) for p in parts)))
 
 
+def listen_event_id(listen, action: str) -> str:
+    """The stable id of one action of one listen (row id, who, what and when: unique even across database resets)."""
+    return stable_event_id("listen", listen.pk, listen.user_id, listen.track_id, listen.played_at.isoformat(), action)
+
+
 def track_event_row(*, action: str, track_id: int, artist_id: int, user_id: int | None, duration_played_ms: int = 0,
                     platform: str = "", device_type: str = "", country: str = "", timestamp: datetime | None = None,
                     event_id=None) -> dict:
@@ -86,15 +91,15 @@ def listen_actions(*, completion_percentage: float, play_duration_ms: int) -> li
     return actions
 
 
-def listen_events(listen) -> list[tuple[str, dict]]:
-    """Build the track_analytics rows of one ListeningHistory row (ids stable per listen)."""
+def listen_events(listen) -> list[tuple[str, dict, bool]]:
+    """Build the track_analytics rows of one ListeningHistory row (ids stable per listen, so marked stable)."""
     country = getattr(listen.user, "country", "") or ""  # "if known": only when the account carries one
     return [
         ("track_analytics", track_event_row(
             action=action, track_id=listen.track_id, artist_id=listen.track.artist_id, user_id=listen.user_id,
             duration_played_ms=listen.play_duration_ms, platform=listen.platform, device_type=listen.device_type,
-            country=country, timestamp=listen.played_at, event_id=stable_event_id("listen", listen.pk, action),
-        ))
+            country=country, timestamp=listen.played_at, event_id=listen_event_id(listen, action),
+        ), True)
         for action in listen_actions(completion_percentage=listen.completion_percentage,
                                      play_duration_ms=listen.play_duration_ms)
     ]

@@ -44,6 +44,13 @@ class _CrashAfterInserts:
 
     def insert(self, table, rows):
         self._client.insert(table, rows)
+        self._crash_if_due()
+
+    def insert_json(self, table, payloads):
+        self._client.insert_json(table, payloads)
+        self._crash_if_due()
+
+    def _crash_if_due(self):
         self._left -= 1
         if self._left <= 0:
             logger.error("fault injection: exiting after an insert, before its acknowledgement")
@@ -51,14 +58,16 @@ class _CrashAfterInserts:
 
 
 class Owner:
-    def __init__(self, *, socket_path: Path, drain: bool = True):
+    def __init__(self, *, socket_path: Path, drain: bool = True, backend=None):
         self.socket_path = socket_path
         self.drain = drain
         self.stop_event = threading.Event()
         self.drain_lock = threading.Lock()
         self.delivered = 0
         self.last_error = ""
-        if settings.CLICKHOUSE_URL:
+        if backend is not None:
+            pass
+        elif settings.CLICKHOUSE_URL:
             backend = NativeBackend(settings.CLICKHOUSE_URL)
         else:
             backend = ChdbBackend(Path(settings.CLICKHOUSE_CHDB_PATH))

@@ -47,6 +47,9 @@ class ClickHouseClient:
     def insert(self, table: str, rows: list[dict]) -> None:
         self.backend.insert(table, rows)
 
+    def insert_json(self, table: str, payloads: list[bytes]) -> None:
+        self.backend.insert_json(table, payloads)
+
 
 _process_backend = None
 _lock = threading.Lock()

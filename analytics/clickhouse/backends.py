@@ -93,6 +93,11 @@ class ChdbBackend:
         columns = ", ".join(rows[0].keys())
         self.command(f"INSERT INTO {table} ({columns}) FORMAT JSONEachRow\n{json_each_row(rows)}")
 
+    def insert_json(self, table: str, payloads: list[bytes]) -> None:
+        """Insert rows that are already JSON objects (the buffer's entries), without re-encoding them."""
+        if payloads:
+            self.command(f"INSERT INTO {table} FORMAT JSONEachRow\n" + b"\n".join(payloads).decode())
+
     def close(self) -> None:
         with self._lock:
             self._session.close()
@@ -160,6 +165,9 @@ class NativeBackend:
         data = [tuple(_native_value(row[c], types[c]) for c in columns) for row in rows]
         self._run(f"INSERT INTO {table} ({', '.join(columns)}) VALUES", data)
 
+    def insert_json(self, table: str, payloads: list[bytes]) -> None:
+        self.insert(table, [json.loads(p) for p in payloads])
+
     def close(self) -> None:
         client = getattr(self._local, "client", None)
         if client is not None:
@@ -216,6 +224,9 @@ class OwnerBackend:
     def insert(self, table: str, rows: list[dict]) -> None:
         if rows:
             self.call("/insert", {"table": table, "rows": rows})
+
+    def insert_json(self, table: str, payloads: list[bytes]) -> None:
+        self.insert(table, [json.loads(p) for p in payloads])
 
     def close(self) -> None:
         pass

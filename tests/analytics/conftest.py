@@ -39,6 +39,9 @@ def clickhouse(analytics_owner):
         client.command(f"TRUNCATE TABLE IF EXISTS {table}")
     redis = buffer.get_redis()
     redis.delete(buffer.DROPPED, "analytics:dead")
+    stale = list(redis.scan_iter("analytics:seen:*", count=10_000))
+    for start in range(0, len(stale), 1000):
+        redis.delete(*stale[start:start + 1000])
     yield client
 
 
