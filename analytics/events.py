@@ -128,7 +128,7 @@ def record_search_click(*, query: str, clicked_result_id: int, user_id: int | No
 
 def record_user_event(*, user_id: int, action: str, session_duration_minutes: float = 0.0, tracks_played: int = 0,
                       searches_made: int = 0, timestamp: datetime | None = None, event_id=None) -> str:
-    """Record a user activity row (login, session_end, …); plays and searches are added by the views."""
+    """Record a user activity row (login, session_end, …); plays and searches stay in their own tables."""
     if not action:
         raise ValueError("action is required")
     if session_duration_minutes < 0:

@@ -161,7 +161,7 @@ def run(n: int) -> int:
     thread.join()
     total_s = time.perf_counter() - started
     stored = client.scalar("SELECT count() FROM track_analytics")
-    print(f"ingest buffer → drain → track_analytics (+views):          {n / total_s:>12,.0f} rows/s "
+    print(f"ingest buffer → drain → track_analytics:                    {n / total_s:>12,.0f} rows/s "
           f"({total_s:.1f} s; producers' share {push_s:.1f} s; floor/ingest = {total_s / floor_s:.1f}×)")
     print(f"       stored {stored:,} rows, duplicates skipped {delivered[1]}, dropped {buffer.stats()['dropped']}\n")
     assert stored == n, "the pipeline lost or duplicated events"

@@ -60,7 +60,7 @@ KEY_COLUMNS: dict[str, tuple[str, ...]] = {
     "user_analytics": ("user_id", "timestamp"),
 }
 
-# Tables filled by materialized views, never by the buffer.
+# Views over the event tables, never written to.
 DERIVED_TABLES = ("artist_analytics",)
 
 

@@ -131,7 +131,7 @@ def artist_report(*, artist: Artist, period: Period, top: int = 10) -> dict:
         f"SELECT country, uniqExact(user_id) AS listeners FROM track_analytics WHERE {where} AND action = 'play' "
         f"AND user_id != 0 AND {_IN_PERIOD} GROUP BY country ORDER BY listeners DESC, country", params)[1]
     known = [{"country": c, "listeners": int(n)} for c, n in countries if c]
-    # The rollup kept by artist_analytics_mv: one row per artist and day, merged here.
+    # The artist_analytics view: one row per artist and day, summed per bucket here.
     daily = client.rows(
         f"SELECT toString({period.bucket('date')}) AS bucket, sum(plays) AS plays, sum(likes) AS likes, "
         "sum(playlist_adds) AS playlist_adds FROM artist_analytics WHERE artist_id = %(artist_id)s "

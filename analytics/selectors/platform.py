@@ -14,20 +14,24 @@ _TRUNC = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
 
 # A user is active in a bucket when they played, searched, logged in (user_analytics) or
 # called the API while authenticated (api_requests_log).
-_ACTIVE_USERS = f"""
-SELECT toString({{bucket}}) AS bucket, uniqExact(user_id) AS active_users FROM (
+_ACTIVITY = f"""
+    SELECT timestamp, user_id FROM track_analytics WHERE action = 'play' AND user_id != 0 AND {_IN_PERIOD}
+    UNION ALL
+    SELECT timestamp, user_id FROM search_analytics WHERE user_id != 0 AND {_IN_PERIOD}
+    UNION ALL
     SELECT timestamp, user_id FROM user_analytics WHERE user_id != 0 AND {_IN_PERIOD}
     UNION ALL
     SELECT timestamp, user_id FROM api_requests_log WHERE user_id != 0 AND {_IN_PERIOD}
-) GROUP BY bucket ORDER BY bucket
+"""
+_ACTIVE_USERS = f"""
+SELECT toString({{bucket}}) AS bucket, uniqExact(user_id) AS active_users FROM ({_ACTIVITY})
+GROUP BY bucket ORDER BY bucket
 """
 
 
 def _active_users(client, period: Period) -> tuple[list[dict], int]:
     rows = client.rows(_ACTIVE_USERS.format(bucket=period.bucket("timestamp")), period.params())
-    total = client.scalar(
-        f"SELECT uniqExact(user_id) FROM (SELECT user_id FROM user_analytics WHERE user_id != 0 AND {_IN_PERIOD} "
-        f"UNION ALL SELECT user_id FROM api_requests_log WHERE user_id != 0 AND {_IN_PERIOD})", period.params())
+    total = client.scalar(f"SELECT uniqExact(user_id) FROM ({_ACTIVITY})", period.params())
     return fill_series(period, rows, fields=("active_users",)), int(total or 0)
 
 

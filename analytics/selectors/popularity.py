@@ -65,16 +65,14 @@ def daily_track_plays(*, start: date, end: date) -> list[dict]:
 
 
 def daily_artist_plays(*, start: date, end: date) -> list[dict]:
-    """Per (date, artist): plays, unique listeners, likes, playlist adds — from the artist_analytics rollup."""
+    """Per (date, artist): plays, unique listeners, likes, playlist adds — the artist_analytics view."""
     if start > end:
         raise ValueError("start must be on or before end")
     rows = get_client().rows(
         """
-        SELECT toString(date) AS date, artist_id, sum(plays) AS plays,
-               uniqExactMerge(unique_listeners) AS unique_listeners,
-               sum(likes) AS likes, sum(playlist_adds) AS playlist_adds
+        SELECT toString(date) AS date, artist_id, plays, unique_listeners, likes, playlist_adds
         FROM artist_analytics WHERE date BETWEEN %(start)s AND %(end)s
-        GROUP BY date, artist_id ORDER BY date, artist_id
+        ORDER BY date, artist_id
         """,
         {"start": start, "end": end},
     )
