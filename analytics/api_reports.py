@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,6 +18,16 @@ from jonquils.api.errors import DomainError
 from . import selectors
 from .clickhouse import ClickHouseUnavailable
 from .periods import period_from_query
+from .report_serializers import (
+    PERIOD_PARAMETERS,
+    ArtistReportSerializer,
+    PlatformReportSerializer,
+    TrackReportSerializer,
+    UserReportSerializer,
+)
+
+
+ANALYTICS_DOWN = OpenApiResponse(description="The analytics store (ClickHouse) cannot answer right now.")
 
 
 def _cached(key: str, compute):
@@ -37,6 +48,7 @@ class _ReportView(APIView):
     pagination_class = None
 
 
+@extend_schema(parameters=PERIOD_PARAMETERS, responses={200: UserReportSerializer, 503: ANALYTICS_DOWN})
 class UserAnalyticsView(_ReportView):
     def get(self, request, user_id: str):
         user_id = int(user_id)  # the route's regex admits digits only
@@ -48,6 +60,7 @@ class UserAnalyticsView(_ReportView):
                                 lambda: selectors.user_listening_report(user_id=user_id, period=period)))
 
 
+@extend_schema(parameters=PERIOD_PARAMETERS, responses={200: TrackReportSerializer, 503: ANALYTICS_DOWN})
 class TrackAnalyticsView(_ReportView):
     def get(self, request, track_id: int):
         track = get_object_or_404(Track.objects.select_related("artist"), pk=track_id)
@@ -58,6 +71,7 @@ class TrackAnalyticsView(_ReportView):
                                 lambda: selectors.track_report(track=track, period=period)))
 
 
+@extend_schema(parameters=PERIOD_PARAMETERS, responses={200: ArtistReportSerializer, 503: ANALYTICS_DOWN})
 class ArtistAnalyticsView(_ReportView):
     def get(self, request, artist_id: int):
         artist = get_object_or_404(Artist, pk=artist_id)
@@ -68,6 +82,7 @@ class ArtistAnalyticsView(_ReportView):
                                 lambda: selectors.artist_report(artist=artist, period=period)))
 
 
+@extend_schema(parameters=PERIOD_PARAMETERS, responses={200: PlatformReportSerializer, 503: ANALYTICS_DOWN})
 class PlatformAnalyticsView(_ReportView):
     permission_classes = [IsAuthenticated, IsAdminRole]
 

@@ -46,11 +46,18 @@ class Period:
         return {"from": self.start.isoformat(), "to": self.end.isoformat(), "granularity": self.granularity}
 
 
+EARLIEST_DATE, LATEST_DATE = date(1970, 1, 2), date(2105, 12, 31)
+
+
 def _parse_date(value: str, field: str) -> date:
     try:
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except (TypeError, ValueError):
         raise ValidationError({field: f"“{value}” is not an ISO date (YYYY-MM-DD)."}) from None
+    if not EARLIEST_DATE <= parsed <= LATEST_DATE:
+        # ClickHouse's DateTime covers 1970–2106; nothing was listened to outside this range.
+        raise ValidationError({field: f"Must be between {EARLIEST_DATE} and {LATEST_DATE}."})
+    return parsed
 
 
 def period_from_query(params, *, today: date | None = None) -> Period:

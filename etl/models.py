@@ -119,3 +119,39 @@ class TrackUpload(models.Model):
 
     def __str__(self) -> str:
         return self.original_filename
+
+
+class DailyTrackPlays(models.Model):
+    """data_warehouse: plays per track and day, replaced for a window by the aggregates step."""
+
+    date = models.DateField()
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="+")
+    plays = models.PositiveIntegerField(default=0)
+    unique_listeners = models.PositiveIntegerField(default=0)
+    completions = models.PositiveIntegerField(default=0)
+    skips = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = 'data_warehouse"."daily_track_plays'
+        ordering = ["-date", "track_id"]
+        verbose_name_plural = "daily track plays"
+        constraints = [models.UniqueConstraint(fields=["date", "track"], name="daily_track_plays_unique")]
+        indexes = [models.Index(fields=["track", "-date"], name="daily_track_plays_track_idx")]
+
+
+class DailyArtistPlays(models.Model):
+    """data_warehouse: plays, listeners, likes and playlist adds per artist and day."""
+
+    date = models.DateField()
+    artist = models.ForeignKey("catalog.Artist", on_delete=models.CASCADE, related_name="+")
+    plays = models.PositiveIntegerField(default=0)
+    unique_listeners = models.PositiveIntegerField(default=0)
+    likes = models.PositiveIntegerField(default=0)
+    playlist_adds = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = 'data_warehouse"."daily_artist_plays'
+        ordering = ["-date", "artist_id"]
+        verbose_name_plural = "daily artist plays"
+        constraints = [models.UniqueConstraint(fields=["date", "artist"], name="daily_artist_plays_unique")]
+        indexes = [models.Index(fields=["artist", "-date"], name="daily_artist_plays_artist_idx")]

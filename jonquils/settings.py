@@ -159,7 +159,7 @@ MEDIA_URL = "/media/"
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-# >>> storage, upload and streaming (issue 5) >>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>
+# --- Storage, upload and streaming ---------------------------------------------------------
 # Buckets tracks/covers/playlists/temp: directories under MEDIA_ROOT, or S3 buckets when
 # S3_ENDPOINT_URL and keys are set (jonquils/storage.py: bucket_storage("tracks")).
 from jonquils.storage import build_storages  # noqa: E402
@@ -196,7 +196,7 @@ URL_FETCH_TIMEOUT_S = env.float("URL_FETCH_TIMEOUT_S", default=30.0)
 URL_FETCH_MAX_REDIRECTS = env.int("URL_FETCH_MAX_REDIRECTS", default=5)
 # Networks the server-side URL fetch may reach although they are not public (empty: none).
 URL_FETCH_ALLOWED_NETWORKS = env.list("URL_FETCH_ALLOWED_NETWORKS", default=[])
-# <<< storage, upload and streaming <<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<
+# --- end storage --------------------------------------------------------------------------
 
 # --- Auth -------------------------------------------------------------------------------
 PASSWORD_HASHERS = [

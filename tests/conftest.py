@@ -109,7 +109,7 @@ def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
     stop_process(process, timeout=20)
 
 
-# >>> storage (issue 5): one real S3 server for the whole run, started on first use >>>>>>>>>>>>>
+# --- storage: one real S3 server for the whole run, started on first use ---------------------
 @pytest.fixture(scope="session")
 def seaweedfs(tmp_path_factory):
     """A SeaweedFS server (jonquils.embedded.seaweedfs) on free ports; stopped at the end of the run."""
@@ -119,7 +119,7 @@ def seaweedfs(tmp_path_factory):
     server.start()
     yield server
     server.stop()
-# <<< storage <<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<
+# --- end storage
 # --- analytics owner (issue 7): the one process holding chDB, draining the event buffer -----
 @pytest.fixture(scope="session")
 def analytics_owner(embedded_services, tmp_path_factory):

@@ -75,6 +75,8 @@ def test_platform_is_for_admins_only(dataset):
         ({"to": "yesterday"}, "to", "ISO date"),
         ({"from": "2024-01-01", "to": "2026-01-01"}, "to", "at most 366 days"),
         ({"granularity": "hour"}, "granularity", "day, week, month"),
+        ({"to": "0074-05-22"}, "to", "between 1970-01-02 and 2105-12-31"),  # found by the schema fuzzer
+        ({"from": "2999-01-01", "to": "2999-01-02"}, "from", "between"),
     ],
 )
 def test_bad_periods_are_400_with_the_field(db, clickhouse, params, field, message):

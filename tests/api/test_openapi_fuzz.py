@@ -93,7 +93,7 @@ def _fuzz(operation, mode: GenerationMode, authorization: str) -> None:
 # schemathesis.pytest.from_fixture() would give one test per operation, but its lazy loader
 # sets `node._nodeid`, which pytest 9 no longer has; so one test walks every operation.
 @pytest.mark.slow
-def test_every_operation_honours_its_schema(api_schema, admin_bearer):
+def test_every_operation_honours_its_schema(api_schema, admin_bearer, analytics_owner):
     operations, broken = [], []
     for result in api_schema.get_all_operations():
         (operations.append(result.ok()) if isinstance(result, Ok) else broken.append(str(result.err())))
