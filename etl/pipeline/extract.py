@@ -35,13 +35,14 @@ class ListedObject:
     modified_at: datetime
 
 
-def iter_objects(storage) -> Iterator[ListedObject]:
+def iter_objects(storage, *, page_size: int = 1000) -> Iterator[ListedObject]:
     """Yield every object of a bucket storage page by page (S3) or entry by entry (disk)."""
     if is_s3(storage):
         client = storage.connection.meta.client
         location = storage.location.strip("/")
         prefix = f"{location}/" if location else ""
-        for page in client.get_paginator("list_objects_v2").paginate(Bucket=storage.bucket_name, Prefix=prefix):
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=storage.bucket_name, Prefix=prefix,
+                                                                     PaginationConfig={"PageSize": page_size}):
             for obj in page.get("Contents", []):
                 yield ListedObject(key=obj["Key"][len(prefix):], size=int(obj["Size"]), modified_at=obj["LastModified"])
         return
@@ -66,7 +67,7 @@ def is_original(key: str) -> bool:
 
 
 def extract_new_tracks(*, bucket: str = TRACKS_BUCKET, min_age_s: float | None = None,
-                       job_id: int | None = None) -> dict:
+                       job_id: int | None = None, page_size: int = 1000, batch_size: int = BATCH) -> dict:
     """Register the bucket's unregistered originals as pending; return counts (seen/new/known/skipped).
 
     Objects younger than `min_age_s` (ETL_EXTRACT_MIN_AGE_S) wait for the next run: an upload stores
@@ -87,7 +88,7 @@ def extract_new_tracks(*, bucket: str = TRACKS_BUCKET, min_age_s: float | None =
         counts["new"] += len(fresh)
         batch.clear()
 
-    for obj in iter_objects(bucket_storage(bucket)):
+    for obj in iter_objects(bucket_storage(bucket), page_size=page_size):
         counts["seen"] += 1
         if not is_original(obj.key) or len(obj.key) > 1024:
             counts["skipped"] += 1
@@ -95,7 +96,7 @@ def extract_new_tracks(*, bucket: str = TRACKS_BUCKET, min_age_s: float | None =
             counts["too_recent"] += 1
         else:
             batch.append(obj)
-            if len(batch) >= BATCH:
+            if len(batch) >= batch_size:
                 flush()
     if batch:
         flush()

@@ -231,8 +231,10 @@ def registry_entry_process(*, registry_id: int, token: int | None = None, on_err
     entry = S3FileRegistry.objects.get(pk=registry_id)
     try:
         storage = bucket_storage(entry.bucket_name)
-        if object_stat(storage, entry.file_path) is None:
-            reason = "The uploaded file is no longer in storage; upload it again."
+        stat = object_stat(storage, entry.file_path)
+        if stat is None or stat.size == 0:
+            reason = ("The uploaded file is no longer in storage; upload it again." if stat is None
+                      else "The file is empty (0 bytes): it holds no audio.")
             _fail(registry_id, token, reason)
             return EntryResult(registry_id=registry_id, status=RegistryStatus.FAILED, error=reason)
         with local_copy(storage, entry.file_path, suffix=os.path.splitext(entry.file_path)[1]) as path:
