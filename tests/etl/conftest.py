@@ -35,3 +35,13 @@ def drop(key: str, data: bytes, *, age_s: float = 0) -> str:
         past = time.time() - age_s
         os.utime(storage.path(key), (past, past))
     return hashlib.sha256(data).hexdigest()
+
+
+@pytest.fixture(scope="session")
+def airflow_home(tmp_path_factory):
+    """An Airflow installation for this run (SQLite metadata, our dags/), migrated once."""
+    from etl.airflow_support import airflow_environment, airflow_prepare
+
+    home = tmp_path_factory.mktemp("airflow")
+    airflow_prepare(airflow_environment(home=home))
+    return home
