@@ -45,3 +45,12 @@ def airflow_home(tmp_path_factory):
     home = tmp_path_factory.mktemp("airflow")
     airflow_prepare(airflow_environment(home=home))
     return home
+
+
+@pytest.fixture
+def no_jobs_before(transactional_db):
+    """Start without etl_jobs rows: transactional tests' flush truncates tables that reference
+    `tracks` (CASCADE), but etl.etl_jobs references nothing, so earlier tests' jobs would remain."""
+    from etl.models import EtlJob
+
+    EtlJob.objects.all().delete()

@@ -59,7 +59,7 @@ def _airflow_run(airflow_home, media, *args: str) -> subprocess.CompletedProcess
 
 
 @pytest.mark.django_db(transaction=True)
-def test_airflow_dags_test_ingests_dropped_files_end_to_end(airflow_home, settings, tmp_path):
+def test_airflow_dags_test_ingests_dropped_files_end_to_end(airflow_home, settings, tmp_path, no_jobs_before):
     # given files dropped into the bucket the Airflow processes will see
     media = tmp_path / "media"
     settings.STORAGES = build_storages(media_root=media)
@@ -105,7 +105,7 @@ def test_airflow_dags_test_ingests_dropped_files_end_to_end(airflow_home, settin
 
 
 @pytest.mark.django_db(transaction=True)
-def test_airflow_runs_the_monitoring_dag_and_keeps_its_result(airflow_home, settings, tmp_path):
+def test_airflow_runs_the_monitoring_dag_and_keeps_its_result(airflow_home, settings, tmp_path, no_jobs_before):
     done = _airflow_run(airflow_home, tmp_path / "media", "dags", "test", "system_monitoring")
 
     assert done.returncode == 0, (done.stdout[-3000:], done.stderr[-3000:])

@@ -75,7 +75,7 @@ def test_concurrent_threads_take_each_file_once_and_create_each_row_once(local_b
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_etl_run_processes_at_once_share_the_files_without_duplicates(settings, tmp_path):
+def test_two_etl_run_processes_at_once_share_the_files_without_duplicates(settings, tmp_path, no_jobs_before):
     # given files on disk that the subprocesses see through MEDIA_ROOT
     settings.ETL_EXTRACT_MIN_AGE_S = 0
     media = tmp_path / "media"
