@@ -53,3 +53,15 @@ class CatalogWritePermission(permissions.BasePermission):
         if request.method in permissions.SAFE_METHODS:
             return True
         return user_can_edit_catalog_object(request.user, obj)
+
+
+# --- analytics (issue 7) -------------------------------------------------------------------
+def user_can_view_user_analytics(user, user_id: int) -> bool:
+    """A listener sees their own listening analytics; admins see anyone's."""
+    return user_is_admin(user) or bool(user and user.is_authenticated and user.pk == user_id)
+
+
+def user_can_view_artist_analytics(user, artist) -> bool:
+    """The artist's own account and admins see an artist's (or their track's) audience."""
+    return user_is_admin(user) or user_owns_artist(user, artist)
+# --- end analytics

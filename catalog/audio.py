@@ -8,11 +8,14 @@ an upload gets (first frames decode); `decode_fully` is the full check processin
 from __future__ import annotations
 
 import base64
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import av
 import mutagen
+import numpy as np
 from mutagen.flac import FLAC, Picture
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4
@@ -167,8 +170,24 @@ def decode_fully(path: str | Path, *, declared_s: float) -> float:
 
     A file that decodes shorter than its header declares (2 % + 50 ms tolerance) is truncated.
     """
+    return _decode(path, declared_s=declared_s, analysis_rate=None)[0]
+
+
+def decode_for_analysis(path: str | Path, *, declared_s: float, sample_rate: int = 22_050,
+                        max_seconds: float = 120.0) -> tuple[float, np.ndarray]:
+    """Like decode_fully, and also return up to `max_seconds` of mono float32 samples at `sample_rate`."""
+    decoded_s, samples = _decode(path, declared_s=declared_s, analysis_rate=sample_rate, max_seconds=max_seconds)
+    return decoded_s, samples
+
+
+def _decode(path: str | Path, *, declared_s: float, analysis_rate: int | None,
+            max_seconds: float = 0.0) -> tuple[float, np.ndarray | None]:
+    """The one decoding loop: validates the whole file, optionally keeps resampled mono samples."""
     decoded_samples = 0
     sample_rate = 0
+    kept: list[np.ndarray] = []
+    kept_count, keep_limit = 0, int(max_seconds * (analysis_rate or 0))
+    resampler = av.AudioResampler(format="flt", layout="mono", rate=analysis_rate) if analysis_rate else None
     try:
         with av.open(str(path), mode="r") as media:
             if not media.streams.audio:
@@ -177,6 +196,11 @@ def decode_fully(path: str | Path, *, declared_s: float) -> float:
             for frame in media.decode(stream):
                 sample_rate = frame.sample_rate or sample_rate
                 decoded_samples += frame.samples
+                if resampler is not None and kept_count < keep_limit:
+                    for out in resampler.resample(frame):
+                        chunk = out.to_ndarray().reshape(-1)
+                        kept.append(chunk)
+                        kept_count += len(chunk)
     except AudioRejected:
         raise
     except (av.FFmpegError, ValueError, OSError, EOFError) as exc:
@@ -191,7 +215,10 @@ def decode_fully(path: str | Path, *, declared_s: float) -> float:
         raise AudioRejected("The file contains no audio (zero duration); upload a file with sound in it.")
     if declared_s and decoded_s < declared_s * 0.98 - 0.05:
         raise AudioRejected(_truncated(declared_s, decoded_s))
-    return decoded_s
+    if resampler is None:
+        return decoded_s, None
+    samples = np.concatenate(kept)[:keep_limit].astype(np.float32) if kept else np.zeros(0, dtype=np.float32)
+    return decoded_s, samples
 
 
 def _truncated(declared_s: float, decoded_s: float) -> str:
@@ -221,24 +248,73 @@ def _number(text: str) -> int | None:
     return int(head) if head.isdigit() and 0 < int(head) < 10000 else None
 
 
+def clean_text(text: str) -> str:
+    """Unicode NFC with runs of whitespace collapsed: how every tag text is stored."""
+    return " ".join(unicodedata.normalize("NFC", text or "").split())
+
+
+# "Artist feat. X", "Artist ft X", "Artist featuring X", "Artist (feat. X)"
+_FEATURING = re.compile(r"\s*[(\[]?\s*\b(?:feat\.?|ft\.?|featuring)\s+(.+?)[)\]]?\s*$", re.IGNORECASE)
+
+
+def split_featured(artist: str) -> tuple[str, list[str]]:
+    """Return the main artist and the featured ones of an artist credit."""
+    match = _FEATURING.search(artist)
+    if not match or match.start() == 0:
+        return artist, []
+    featured = [clean_text(name) for name in re.split(r"\s*(?:,|&| and )\s*", match.group(1)) if name.strip()]
+    return clean_text(artist[:match.start()]), featured
+
+
+# (easy key, ID3 frame for WAV's ID3 without the easy interface)
+_TAG_KEYS = {
+    "title": ("title", "TIT2"), "artist": ("artist", "TPE1"), "album": ("album", "TALB"),
+    "album_artist": ("albumartist", "TPE2"), "track": ("tracknumber", "TRCK"), "disc": ("discnumber", "TPOS"),
+    "date": ("date", "TDRC"), "genre": ("genre", "TCON"), "isrc": ("isrc", "TSRC"),
+    "musicbrainz_recording_id": ("musicbrainz_trackid", "UFID:http://musicbrainz.org"),
+    "musicbrainz_album_id": ("musicbrainz_albumid", "TXXX:MusicBrainz Album Id"),
+    "musicbrainz_artist_id": ("musicbrainz_artistid", "TXXX:MusicBrainz Artist Id"),
+}
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
 def read_tags(path: str | Path) -> dict:
-    """Return title, artist, album, track_number and year as the file tags them (missing → empty/None)."""
+    """Return what the file's tags say (ID3v1/v2.3/v2.4, Vorbis comments, MP4 atoms, FLAC), cleaned.
+
+    Missing values are "" or None. Texts are NFC with whitespace collapsed; "A feat. B" gives
+    artist "A" and featured_artists ["B"].
+    """
     try:
         parsed = mutagen.File(str(path), easy=True)
     except (mutagen.MutagenError, ValueError, OSError):
         parsed = None
     tags = getattr(parsed, "tags", None) or {}
-    if isinstance(parsed, WAVE):  # WAV carries ID3 frames; no easy interface
-        tags = parsed.tags or {}
-        get = lambda *frames: _first(tags, *frames)  # noqa: E731
-        title, artist, album, number, date = get("TIT2"), get("TPE1"), get("TALB"), get("TRCK"), get("TDRC", "TYER")
-    else:
-        get = lambda *keys: _first(tags, *keys)  # noqa: E731
-        title, artist, album = get("title"), get("artist"), get("album")
-        number, date = get("tracknumber"), get("date", "year")
-    year = _number(date[:4]) if date[:4].isdigit() else None
-    return {"title": title[:255], "artist": artist[:255], "album": album[:255],
-            "track_number": _number(number) if number else None, "year": year if year and year > 1000 else None}
+    easy = not isinstance(parsed, WAVE)  # WAV carries ID3 frames; no easy interface
+    raw = {}
+    for name, (easy_key, frame) in _TAG_KEYS.items():
+        if not easy and frame.startswith("UFID"):  # binary frame: its data is the id
+            ufid = tags.get(frame) if hasattr(tags, "get") else None
+            value = ufid.data.decode("ascii", "replace") if ufid is not None else ""
+        else:
+            value = _first(tags, easy_key) if easy else _first(tags, frame)
+        if not value and name == "date":
+            value = _first(tags, "year") if easy else _first(tags, "TYER")
+        raw[name] = clean_text(value)
+    artist, featured = split_featured(raw["artist"])
+    year = _number(raw["date"][:4]) if raw["date"][:4].isdigit() else None
+    isrc = raw["isrc"].replace("-", "").upper()
+    mbid = raw["musicbrainz_recording_id"].lower()
+    return {
+        "title": raw["title"][:255], "artist": artist[:255], "featured_artists": featured,
+        "album": raw["album"][:255], "album_artist": split_featured(raw["album_artist"])[0][:255],
+        "track_number": _number(raw["track"]) if raw["track"] else None,
+        "disc_number": _number(raw["disc"]) if raw["disc"] else None,
+        "year": year if year and year > 1000 else None, "genre": raw["genre"][:100],
+        "isrc": isrc if re.fullmatch(r"[A-Z]{2}[A-Z0-9]{3}\d{7}", isrc) else "",
+        "musicbrainz_recording_id": mbid if _UUID.match(mbid) else "",
+        "musicbrainz_album_id": raw["musicbrainz_album_id"].lower(),
+        "musicbrainz_artist_id": raw["musicbrainz_artist_id"].lower(),
+    }
 
 
 def embedded_cover(path: str | Path) -> bytes | None:

@@ -46,31 +46,41 @@ def synthesize(piece: Piece, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
     return (mix * piece.loudness).astype(np.float32)
 
 
+# format → (container, codec, sample format); planar formats end in "p"
 _CODECS = {"mp3": ("mp3", "mp3", "fltp"), "flac": ("flac", "flac", "s16"), "ogg": ("ogg", "vorbis", "fltp"),
            "opus": ("ogg", "libopus", "flt"), "wav": ("wav", "pcm_s16le", "s16"), "m4a": ("ipod", "aac", "fltp")}
+FORMATS = tuple(_CODECS)
 
 
-def encode(samples: np.ndarray, fmt: str = "mp3", sample_rate: int = SAMPLE_RATE, bitrate: int = 128_000) -> bytes:
-    """Encode mono float samples with PyAV into `fmt` (mp3, flac, ogg, opus, wav, m4a)."""
+def encode(samples: np.ndarray, fmt: str = "mp3", sample_rate: int = SAMPLE_RATE, bitrate: int | None = 128_000) -> bytes:
+    """Encode float samples in [-1, 1] with PyAV into `fmt` (mp3, flac, ogg, opus, wav, m4a).
+
+    `samples` is mono (n,) or (channels, n) with one or two channels. Opus is resampled to
+    48 kHz; ffmpeg's own Vorbis encoder only writes stereo, so mono goes to both channels.
+    """
     container_format, codec, sample_format = _CODECS[fmt]
+    planes = np.atleast_2d(np.asarray(samples, dtype=np.float32))
     rate = 48_000 if codec == "libopus" else sample_rate
     if rate != sample_rate:
-        samples = np.interp(np.arange(0, len(samples), sample_rate / rate), np.arange(len(samples)), samples).astype(np.float32)
+        positions = np.arange(0, planes.shape[1], sample_rate / rate)
+        planes = np.vstack([np.interp(positions, np.arange(planes.shape[1]), p) for p in planes]).astype(np.float32)
+    if codec == "vorbis" and planes.shape[0] == 1:
+        planes = np.vstack([planes, planes])
+    layout = "stereo" if planes.shape[0] == 2 else "mono"
+    pcm = planes if sample_format.startswith("flt") else (np.clip(planes, -1, 1) * 32767).astype(np.int16)
+    planar = sample_format.endswith("p")
     buffer = io.BytesIO()
     with av.open(buffer, mode="w", format=container_format) as container:
-        # ffmpeg's own Vorbis encoder only writes stereo; the mono signal goes to both channels.
-        layout = "stereo" if codec == "vorbis" else "mono"
         stream = container.add_stream(codec, rate=rate, layout=layout)
-        if codec not in ("flac", "pcm_s16le"):
+        if bitrate and codec not in ("flac", "pcm_s16le"):
             stream.bit_rate = bitrate
         if codec == "vorbis":  # ffmpeg's own Vorbis encoder is marked experimental
             stream.codec_context.options = {"strict": "experimental"}
-        pcm = samples if sample_format.startswith("flt") else (np.clip(samples, -1, 1) * 32767).astype(np.int16)
         frame_size = stream.codec_context.frame_size or 1024
-        for start in range(0, len(pcm), frame_size):
-            chunk = pcm[start:start + frame_size]
-            planes = np.vstack([chunk, chunk]) if layout == "stereo" else chunk.reshape(1, -1)
-            frame = av.AudioFrame.from_ndarray(planes, format=sample_format, layout=layout)
+        for start in range(0, pcm.shape[1], frame_size):
+            block = pcm[:, start:start + frame_size]
+            data = np.ascontiguousarray(block if planar else block.T.reshape(1, -1))
+            frame = av.AudioFrame.from_ndarray(data, format=sample_format, layout=layout)
             frame.sample_rate = rate
             frame.pts = start
             for packet in stream.encode(frame):

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -107,6 +108,14 @@ class Track(TimestampedModel):
     tempo = models.FloatField(null=True, blank=True, help_text="Beats per minute")
     energy = models.FloatField(null=True, blank=True)
     valence = models.FloatField(null=True, blank=True)
+    loudness_db = models.FloatField(null=True, blank=True, help_text="RMS level, dBFS")
+    feature_vector = ArrayField(models.FloatField(), null=True, blank=True, editable=False,
+                                help_text="The genre model's input (etl/audio/features.py)")
+    genre_confidence = models.FloatField(
+        null=True, blank=True, help_text="Probability the genre model gave; empty when the genre came from a tag"
+    )
+    isrc = models.CharField(max_length=12, blank=True, db_default="")
+    musicbrainz_recording_id = models.UUIDField(null=True, blank=True)
     processing_status = models.CharField(
         max_length=16, choices=ProcessingStatus.choices, default=ProcessingStatus.PENDING, db_index=True
     )
@@ -132,6 +141,10 @@ class Track(TimestampedModel):
             models.CheckConstraint(condition=Q(valence__isnull=True) | Q(valence__gte=0, valence__lte=1), name="tracks_valence_unit_range"),
             models.CheckConstraint(condition=Q(tempo__isnull=True) | Q(tempo__gt=0, tempo__lt=1000), name="tracks_tempo_range"),
             models.CheckConstraint(condition=Q(popularity__gte=0), name="tracks_popularity_non_negative"),
+            models.CheckConstraint(
+                condition=Q(genre_confidence__isnull=True) | Q(genre_confidence__gte=0, genre_confidence__lte=1),
+                name="tracks_genre_confidence_unit_range",
+            ),
             models.CheckConstraint(condition=Q(file_size__isnull=True) | Q(file_size__gte=0), name="tracks_file_size_non_negative"),
             models.CheckConstraint(condition=Q(processing_status__in=ProcessingStatus.values), name="tracks_processing_status_valid"),
         ]

@@ -1,8 +1,10 @@
 """The Celery application; the beat schedule lives here and nowhere else."""
 import os
+import threading
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jonquils.settings")
 
@@ -30,3 +32,18 @@ if _settings.ETL_SCHEDULER == "celery":
 def ping() -> str:
     """Answer so that health checks and tests can see a worker consuming the queue."""
     return "pong"
+
+
+@worker_process_init.connect(dispatch_uid="jonquils.warm_audio_analysis")
+def _warm_audio_analysis(**kwargs) -> None:
+    """Compile librosa's kernels in each worker process at start, in the background.
+
+    Celery kills a child whose init takes over 4 s, and the first analysis costs ~30 s
+    of numba compilation: a thread does it while the process already takes tasks.
+    """
+    def warm() -> None:
+        from etl.audio.features import warm_up
+
+        warm_up()
+
+    threading.Thread(target=warm, name="audio-warm-up", daemon=True).start()

@@ -212,6 +212,8 @@ AUTH_PASSWORD_VALIDATORS = [
 JONQUILS_ADMIN_USER = env.str("JONQUILS_ADMIN_USER", default="admin")
 JONQUILS_ADMIN_PASSWORD = env.str("JONQUILS_ADMIN_PASSWORD", default="")
 JONQUILS_DEMO_PASSWORD = env.str("JONQUILS_DEMO_PASSWORD", default="listen-to-jonquils")
+# Below this probability the genre model leaves a track without genre (etl/audio/genre_model.py).
+GENRE_CONFIDENCE_THRESHOLD = env.float("GENRE_CONFIDENCE_THRESHOLD", default=0.6)
 
 # --- DRF --------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -269,6 +271,24 @@ SEARCH_SUGGEST_CANDIDATES = env.int("SEARCH_SUGGEST_CANDIDATES", default=40)
 SEARCH_INDEX_BATCH = env.int("SEARCH_INDEX_BATCH", default=500)
 HEALTH_CHECKS += [("search", "search.services.search_health", False)]
 # --- end of search ----------------------------------------------------------------------
+# --- Analytics (ClickHouse) ---------------------------------------------------------------
+# CLICKHOUSE_URL (clickhouse://user:pass@host:9000/db) selects a server over the native
+# protocol; without it chDB runs embedded under var/clickhouse, owned by one process (the
+# analytics owner) that the other processes ask over a Unix socket. Events reach ClickHouse
+# through a bounded Redis stream (ANALYTICS_BUFFER_URL), drained in batches by that owner.
+CLICKHOUSE_URL = env.str("CLICKHOUSE_URL", default="")
+CLICKHOUSE_CHDB_PATH = env.str("CLICKHOUSE_CHDB_PATH", default=str(VAR_DIR / "clickhouse"))
+ANALYTICS_OWNER_SOCKET = env.str("ANALYTICS_OWNER_SOCKET", default=str(EMBEDDED.run_dir / "analytics.sock"))
+ANALYTICS_BUFFER_URL = env.str("ANALYTICS_BUFFER_URL", default="") or _redis_db_url(REDIS_URL, 3)
+ANALYTICS_BUFFER_MAX_EVENTS = env.int("ANALYTICS_BUFFER_MAX_EVENTS", default=1_000_000)
+ANALYTICS_BATCH_SIZE = env.int("ANALYTICS_BATCH_SIZE", default=5000)
+ANALYTICS_DEDUP_EVERY_BATCH = env.bool("ANALYTICS_DEDUP_EVERY_BATCH", default=False)
+ANALYTICS_QUERY_TIMEOUT_S = env.float("ANALYTICS_QUERY_TIMEOUT_S", default=30.0)
+ANALYTICS_CACHE_SECONDS = env.int("ANALYTICS_CACHE_SECONDS", default=60)
+ANALYTICS_MAX_PERIOD_DAYS = env.int("ANALYTICS_MAX_PERIOD_DAYS", default=366)
+MIDDLEWARE += ["analytics.middleware.RequestLogMiddleware"]
+HEALTH_CHECKS += [("analytics", "analytics.health.check_analytics", False)]
+# --- end analytics ----------------------------------------------------------------------
 
 # --- Internationalisation ------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -19,6 +19,7 @@ from accounts.permissions import user_is_admin
 from catalog.models import Track
 
 from .models import Favorite, Playlist, PlaylistTrack
+from .signals import track_added_to_playlist, track_liked
 
 _UNSET: Any = object()
 MAX_PLAYLIST_ENTRIES = 10_000
@@ -90,6 +91,8 @@ def playlist_track_add(*, actor, playlist_id: int, track_id: int, position: int 
     PlaylistTrack.objects.filter(playlist=playlist, position__gte=position).update(position=F("position") + 1)
     entry = PlaylistTrack.objects.create(playlist=playlist, track=track, position=position)
     _touch(playlist)
+    transaction.on_commit(lambda: track_added_to_playlist.send(
+        sender=PlaylistTrack, user=actor, track=track, playlist=playlist))
     return entry
 
 
@@ -158,7 +161,10 @@ def favorite_add(*, user, track_id: int) -> tuple[Favorite, bool]:
     track = Track.objects.visible_to(user).filter(pk=track_id).first()
     if track is None:
         raise Track.DoesNotExist("No track with this id.")
-    return Favorite.objects.get_or_create(user=user, track=track)
+    favorite, created = Favorite.objects.get_or_create(user=user, track=track)
+    if created:
+        transaction.on_commit(lambda: track_liked.send(sender=Favorite, user=user, track=track))
+    return favorite, created
 
 
 def favorite_remove(*, user, track_id: int) -> None:

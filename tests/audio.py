@@ -10,25 +10,23 @@ import io
 import tempfile
 from pathlib import Path
 
-import av
 import numpy as np
 from mutagen.flac import FLAC, Picture
-from mutagen.id3 import APIC, ID3, TALB, TDRC, TIT2, TPE1, TRCK
+from mutagen.id3 import APIC, TALB, TDRC, TIT2, TPE1, TRCK
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4, MP4Cover
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
 
-# format → (container, codec, sample format, sample rate, file extension)
+from catalog.audio_synthesis import encode
+
+# format → (sample rate, file extension); encoding is catalog.audio_synthesis.encode
 _ENCODERS = {
-    "mp3": ("mp3", "libmp3lame", "s16p", 44100, "mp3"),
-    "flac": ("flac", "flac", "s16", 44100, "flac"),
-    "opus": ("ogg", "libopus", "s16", 48000, "opus"),
-    "vorbis": ("ogg", "vorbis", "fltp", 44100, "ogg"),
-    "m4a": ("ipod", "aac", "fltp", 44100, "m4a"),
-    "wav": ("wav", "pcm_s16le", "s16", 44100, "wav"),
+    "mp3": (44100, "mp3"), "flac": (44100, "flac"), "opus": (48000, "opus"),
+    "vorbis": (44100, "ogg"), "m4a": (44100, "m4a"), "wav": (44100, "wav"),
 }
+_SYNTHESIS_FORMAT = {"mp3": "mp3", "flac": "flac", "opus": "opus", "vorbis": "ogg", "m4a": "m4a", "wav": "wav"}
 FORMATS = tuple(_ENCODERS)
 
 
@@ -41,26 +39,7 @@ def tone(duration_s: float, *, sample_rate: int, channels: int = 2, freq: float 
 
 
 def _encode(path: Path, fmt: str, samples: np.ndarray, sample_rate: int, bitrate: int | None) -> None:
-    container_name, codec, sample_fmt, _, _ = _ENCODERS[fmt]
-    channels = samples.shape[0]
-    layout = "stereo" if channels == 2 else "mono"
-    with av.open(str(path), mode="w", format=container_name) as container:
-        stream = container.add_stream(codec, rate=sample_rate, layout=layout, options={"strict": "-2"})
-        if bitrate:
-            stream.bit_rate = bitrate
-        frame_size = stream.codec_context.frame_size or 1024
-        planar = sample_fmt.endswith("p")
-        pcm = (samples * 32767).astype(np.int16) if sample_fmt.startswith("s16") else samples
-        for start in range(0, samples.shape[1], frame_size):
-            block = pcm[:, start:start + frame_size]
-            data = np.ascontiguousarray(block if planar else block.T.reshape(1, -1))
-            frame = av.AudioFrame.from_ndarray(data, format=sample_fmt, layout=layout)
-            frame.sample_rate = sample_rate
-            frame.pts = start
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode(None):
-            container.mux(packet)
+    path.write_bytes(encode(samples, _SYNTHESIS_FORMAT[fmt], sample_rate, bitrate))
 
 
 def _tag(path: Path, fmt: str, tags: dict, cover: bytes | None, cover_mime: str) -> None:
@@ -105,7 +84,7 @@ def make_audio(fmt: str = "mp3", *, duration_s: float = 1.0, channels: int = 2, 
                tags: dict | None = None, cover: bytes | None = None, cover_mime: str = "image/jpeg",
                bitrate: int | None = None) -> bytes:
     """Return the bytes of an audio file of format `fmt` (see FORMATS)."""
-    _, _, _, sample_rate, ext = _ENCODERS[fmt]
+    sample_rate, ext = _ENCODERS[fmt]
     with tempfile.TemporaryDirectory(prefix="jonquils-audio-") as tmp:
         path = Path(tmp) / f"sound.{ext}"
         _encode(path, fmt, tone(duration_s, sample_rate=sample_rate, channels=channels, freq=freq), sample_rate, bitrate)
@@ -115,7 +94,7 @@ def make_audio(fmt: str = "mp3", *, duration_s: float = 1.0, channels: int = 2, 
 
 
 def extension(fmt: str) -> str:
-    return _ENCODERS[fmt][4]
+    return _ENCODERS[fmt][1]
 
 
 def make_image(width: int = 800, height: int = 800, *, fmt: str = "JPEG", color=(200, 120, 40)) -> bytes:

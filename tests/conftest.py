@@ -120,3 +120,15 @@ def seaweedfs(tmp_path_factory):
     yield server
     server.stop()
 # <<< storage <<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<
+# --- analytics owner (issue 7): the one process holding chDB, draining the event buffer -----
+@pytest.fixture(scope="session")
+def analytics_owner(embedded_services, tmp_path_factory):
+    """The analytics owner process of the test run (chDB under var/test/clickhouse), shared by all tests."""
+    from jonquils.embedded.analytics_owner import AnalyticsOwnerProcess
+
+    log_path = tmp_path_factory.mktemp("analytics") / "owner.log"
+    owner = AnalyticsOwnerProcess(embedded_paths(), env=dict(os.environ, PYTHONUNBUFFERED="1"), log_path=log_path)
+    owner.start()
+    yield owner
+    owner.stop()
+# --- end analytics owner

@@ -35,6 +35,8 @@ _DESCRIPTIONS = {
     "409": "A business rule refused the change (the state of the resource does not allow it).",
     "413": "The request body is too large.",
     "415": "The request body's media type is not supported.",
+    "416": "The requested byte range lies outside the file.",
+    "503": "Busy or temporarily unavailable; try again shortly.",
     "429": "Too many requests; wait `Retry-After` seconds.",
 }
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -52,6 +54,13 @@ class AutoSchema(SpectacularAutoSchema):
         for code in self._error_codes(operation):
             if code not in responses:
                 responses[code] = self._error_response(code)
+        for code, response in responses.items():
+            # A view may name an error status with only a description: every error has the one body.
+            if code.startswith(("4", "5")) and "content" not in response:
+                description = response.get("description")
+                if not description or description == "No response body":
+                    description = _DESCRIPTIONS.get(code, "Error.")
+                responses[code] = {**self._error_response(code), "description": description}
         return operation
 
     def _error_codes(self, operation) -> list[str]:
@@ -83,7 +92,7 @@ class AutoSchema(SpectacularAutoSchema):
     def _error_response(self, code: str) -> dict:
         component = self.resolve_serializer(ErrorSerializer, "response")
         response = {
-            "description": _DESCRIPTIONS[code],
+            "description": _DESCRIPTIONS.get(code, "Error."),
             "content": {"application/json": {"schema": component.ref}},
         }
         if code == "429":

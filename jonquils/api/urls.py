@@ -13,6 +13,7 @@ v1_patterns = [
     path("", include("catalog.api_urls")),
     path("", include("playlists.api_urls")),
     path("", include("analytics.api_urls")),
+    path("", include("analytics.report_urls")),
 ]
 
 urlpatterns = [

@@ -86,6 +86,10 @@ def main() -> int:
             if step[0] == "ensure_admin":
                 login = result.stdout.strip()
 
+        # --- analytics owner (holds chDB, drains the event buffer); see embedded/analytics_owner.py
+        from .analytics_owner import start_analytics_owner
+        processes["analytics"] = start_analytics_owner(paths, env=env, log_path=log_dir / "analytics.log")
+        # --- end analytics owner
         bin_dir = Path(sys.executable).parent
         for role in ("worker", "beat"):
             processes[role] = _spawn(celery_command(role, var_run_dir=paths.run_dir), env=env,
@@ -116,7 +120,7 @@ def main() -> int:
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        for name in ("web", "beat", "worker"):
+        for name in ("web", "beat", "worker", "analytics"):
             if name in processes:
                 stop_process(processes[name], timeout=20)
         stack.stop()

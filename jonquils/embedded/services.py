@@ -49,6 +49,8 @@ def _postgres_binaries() -> Path:
 class EmbeddedPostgres:
     paths: EmbeddedPaths
     _server: object | None = None
+    # False when start() joined a server another process runs: stop() then leaves it alone.
+    started_here: bool = False
 
     def start(self) -> str:
         """Start (or join) the server, create the project database, and return its URL."""
@@ -65,8 +67,11 @@ class EmbeddedPostgres:
                 f"Remove {data} to start with an empty database."
             )
         import pgserver
+        from pgserver.utils import PostmasterInfo
 
         logging.getLogger("pgserver").setLevel(logging.WARNING)
+        running = PostmasterInfo.read_from_pgdata(data) if (data / "PG_VERSION").exists() else None
+        self.started_here = not (running is not None and running.is_running())
         try:
             # cleanup_mode=None: we stop the server ourselves, so that other processes
             # (manage.py in another terminal) never take it down when they exit.
@@ -99,6 +104,8 @@ class EmbeddedPostgres:
         Signalling the postmaster directly, rather than `pg_ctl stop` as the server's system
         user, works whatever the permissions of the directories above the data directory.
         """
+        if not self.started_here:
+            return
         pid_file = self.paths.postgres_data / "postmaster.pid"
         try:
             pid = int(pid_file.read_text().splitlines()[0])

@@ -21,12 +21,12 @@ def dead_cache():
         yield
 
 
-def test_all_green_with_a_real_worker(client, celery_worker_process):
+def test_all_green_with_a_real_worker(client, celery_worker_process, analytics_owner):
     response = client.get("/health")
 
     body = response.json()
     assert response.status_code == 200 and body["status"] == "ok", body
-    assert set(body["components"]) >= {"database", "cache", "storage", "worker", "search"}
+    assert set(body["components"]) >= {"database", "cache", "storage", "worker", "search", "analytics"}
     for component in body["components"].values():
         assert component["ok"] is True and component["latency_ms"] >= 0
     assert body["components"]["worker"]["workers"] >= 1

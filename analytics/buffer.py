@@ -1,0 +1,248 @@
+"""The durable event buffer: a bounded Redis stream between the producers and ClickHouse.
+
+Producers (request middleware, signal receivers, events.record_*) append one entry per
+event: a Redis round trip, never a wait on ClickHouse. The drainer (the analytics owner)
+reads batches with a consumer group, inserts them, then acknowledges and deletes them.
+
+Delivery contract — exactly once, by event id:
+- an entry stays pending in the group until its batch was inserted; a crash or a failed
+  insert leaves it pending and the next pass reads it again;
+- a batch read again (pending, or claimed from a dead consumer) is first compared with
+  ClickHouse by event id, and only the missing events are inserted; duplicates inside a
+  batch are dropped. Fresh batches skip that check (it costs ~5x the insert, measured in
+  bench/analytics.py); ANALYTICS_DEDUP_EVERY_BATCH=true turns it on for every batch;
+- a producer re-sending an event with a stable id (a listen's events are uuid5 of the
+  listen) within SEEN_TTL_S is not appended again (a Redis SET NX per stable id).
+
+Bound: when the stream holds ANALYTICS_BUFFER_MAX_EVENTS entries (ClickHouse down for
+long), new events are dropped and counted per table in `analytics:dropped` (shown by the
+health check) instead of growing Redis without limit. Listens stay in PostgreSQL
+(listening_history is the source of truth) whatever happens here.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+
+import redis
+from django.conf import settings
+
+from .clickhouse.schema import KEY_COLUMNS, TABLES
+
+logger = logging.getLogger("analytics.buffer")
+
+STREAM = "analytics:events"
+GROUP = "clickhouse"
+DROPPED = "analytics:dropped"
+# A consumer's pending entries idle longer than this are taken over (the consumer died).
+CLAIM_IDLE_MS = 60_000
+
+# Stable event ids (derived from a database row, e.g. a listen) seen in this window are not
+# appended again: a re-sent signal costs nothing. Random ids need no such memory.
+SEEN_TTL_S = 3600
+
+# KEYS[1] stream, KEYS[2] dropped hash; ARGV[1] cap, ARGV[2] seen TTL, then
+# (table, payload, seen key or "") triples. Returns {appended, skipped as already seen}.
+_PUSH_LUA = """
+local cap = tonumber(ARGV[1])
+local len = redis.call('XLEN', KEYS[1])
+local added, seen = 0, 0
+for i = 3, #ARGV, 3 do
+  if len >= cap then
+    redis.call('HINCRBY', KEYS[2], ARGV[i], 1)
+  elseif ARGV[i + 2] ~= '' and not redis.call('SET', ARGV[i + 2], '1', 'NX', 'EX', ARGV[2]) then
+    seen = seen + 1
+  else
+    redis.call('XADD', KEYS[1], '*', 't', ARGV[i], 'r', ARGV[i + 1])
+    len = len + 1
+    added = added + 1
+  end
+end
+return {added, seen}
+"""
+
+_redis_client: redis.Redis | None = None
+_push_script = None
+
+
+def get_redis() -> redis.Redis:
+    global _redis_client, _push_script
+    if _redis_client is None:
+        _redis_client = redis.Redis.from_url(settings.ANALYTICS_BUFFER_URL, socket_timeout=2, socket_connect_timeout=2)
+        _push_script = _redis_client.register_script(_PUSH_LUA)
+    return _redis_client
+
+
+def reset_connection() -> None:
+    """Forget the connection (after fork, or when settings changed in tests)."""
+    global _redis_client, _push_script
+    _redis_client = None
+    _push_script = None
+
+
+def push_many(events: list[tuple]) -> int:
+    """Append (table, row) or (table, row, stable) events; return how many were appended.
+
+    `stable=True` marks an event id derived from a database row: if the same id was pushed
+    within SEEN_TTL_S it is skipped. Events over the cap are counted in `analytics:dropped`.
+    """
+    if not events:
+        return 0
+    args: list = [settings.ANALYTICS_BUFFER_MAX_EVENTS, SEEN_TTL_S]
+    for table, row, *stable in events:
+        if table not in TABLES:
+            raise ValueError(f"unknown analytics table {table!r}")
+        seen_key = f"analytics:seen:{row['event_id']}" if stable and stable[0] else ""
+        args += [table, json.dumps(row, separators=(",", ":"), ensure_ascii=False), seen_key]
+    get_redis()
+    added, _seen = _push_script(keys=[STREAM, DROPPED], args=args)
+    return int(added)
+
+
+def push(table: str, row: dict) -> bool:
+    """Append one event; False when the buffer is full (the event is counted as dropped)."""
+    return push_many([(table, row)]) == 1
+
+
+def push_quietly(events: list[tuple]) -> None:
+    """Append events; if Redis itself fails, log and carry on — a request never fails for analytics."""
+    try:
+        push_many(events)
+    except redis.RedisError as exc:
+        logger.warning("analytics buffer unavailable, %d event(s) not recorded: %s", len(events), exc)
+
+
+def ensure_group(r: redis.Redis | None = None) -> None:
+    r = r or get_redis()
+    try:
+        r.xgroup_create(STREAM, GROUP, id="0", mkstream=True)
+    except redis.ResponseError as exc:
+        if "BUSYGROUP" not in str(exc):
+            raise
+
+
+@dataclass
+class DrainResult:
+    read: int = 0
+    inserted: int = 0
+    duplicates: int = 0
+    redelivered: bool = False
+
+
+# Ids checked per query: keeps the statement far below ClickHouse's max_query_size (256 KiB).
+CHECK_CHUNK = 1000
+
+
+def _existing_event_ids(client, table: str, rows: list[dict]) -> set[str]:
+    """Event ids of `rows` already in ClickHouse, looked up through the sorting key (cheap)."""
+    keys = KEY_COLUMNS[table]
+    found: set[str] = set()
+    for start in range(0, len(rows), CHECK_CHUNK):
+        chunk = rows[start:start + CHECK_CHUNK]
+        found.update(r[0] for r in client.query(
+            f"SELECT toString(event_id) FROM {table} WHERE ({', '.join(keys)}) IN %(keys)s AND event_id IN %(ids)s",
+            {"keys": tuple(tuple(row[k] for k in keys) for row in chunk),
+             "ids": tuple(row["event_id"] for row in chunk)},
+        )[1])
+    return found
+
+
+def _unique(rows: list[dict]) -> list[dict]:
+    seen: set[str] = set()
+    out = []
+    for row in rows:
+        if row["event_id"] not in seen:
+            seen.add(row["event_id"])
+            out.append(row)
+    return out
+
+
+def _read(r: redis.Redis, consumer: str, count: int, block_ms: int) -> tuple[list, bool]:
+    """Return (entries, redelivered): own pending first, then dead consumers', then new ones."""
+    pending = r.xreadgroup(GROUP, consumer, {STREAM: "0"}, count=count)
+    entries = pending[0][1] if pending else []
+    if entries:
+        return entries, True
+    claimed = r.xautoclaim(STREAM, GROUP, consumer, min_idle_time=CLAIM_IDLE_MS, start_id="0-0", count=count)
+    if claimed and claimed[1]:
+        return [e for e in claimed[1] if e[1]], True
+    fresh = r.xreadgroup(GROUP, consumer, {STREAM: ">"}, count=count, block=block_ms or None)
+    return (fresh[0][1] if fresh else []), False
+
+
+def drain_batch(client, *, consumer: str, count: int | None = None, block_ms: int = 0) -> DrainResult:
+    """Move one batch from the stream into ClickHouse; raise (entries stay pending) on failure."""
+    r = get_redis()
+    entries, redelivered = _read(r, consumer, count or settings.ANALYTICS_BATCH_SIZE, block_ms)
+    result = DrainResult(read=len(entries), redelivered=redelivered)
+    if not entries:
+        return result
+    check = redelivered or settings.ANALYTICS_DEDUP_EVERY_BATCH
+    by_table: dict[str, list[bytes]] = defaultdict(list)
+    unreadable = []
+    for entry_id, fields in entries:
+        table, payload = fields.get(b"t", b"").decode(), fields.get(b"r")
+        if table not in TABLES or not payload:  # written by something else than push(): park it
+            unreadable.append((entry_id, fields))
+        else:
+            by_table[table].append(payload)
+    for table, payloads in by_table.items():
+        if check:
+            # Only after a failure (or when asked): parse, drop what ClickHouse already holds.
+            rows = _unique([json.loads(p) for p in payloads])
+            known = _existing_event_ids(client, table, rows)
+            fresh = [row for row in rows if row["event_id"] not in known]
+            result.duplicates += len(payloads) - len(fresh)
+            client.insert(table, fresh)
+            result.inserted += len(fresh)
+        else:
+            # The common path: entries are already JSON rows; insert them as they are.
+            client.insert_json(table, payloads)
+            result.inserted += len(payloads)
+    ids = [entry_id for entry_id, _ in entries]
+    pipe = r.pipeline(transaction=True)
+    for entry_id, fields in unreadable:
+        logger.error("analytics buffer entry %s is unreadable; moved to analytics:dead", entry_id)
+        pipe.xadd("analytics:dead", {k: v for k, v in fields.items()} or {"empty": "1"}, maxlen=10_000)
+    pipe.xack(STREAM, GROUP, *ids)
+    pipe.xdel(STREAM, *ids)
+    pipe.execute()
+    return result
+
+
+def stats() -> dict:
+    """Backlog and drop counters, for the health check and the tests."""
+    r = get_redis()
+    dropped = {k.decode(): int(v) for k, v in r.hgetall(DROPPED).items()}
+    pending = 0
+    try:
+        pending = int(r.xpending(STREAM, GROUP)["pending"])
+    except redis.ResponseError:
+        pass
+    return {"backlog": int(r.xlen(STREAM)), "pending": pending, "dropped": dropped,
+            "cap": settings.ANALYTICS_BUFFER_MAX_EVENTS}
+
+
+def drain_until_empty(client, *, consumer: str, timeout_s: float = 60.0) -> int:
+    """Drain until the stream is empty; return events inserted. For flushes and shutdown."""
+    deadline = time.monotonic() + timeout_s
+    total = 0
+    while True:
+        result = drain_batch(client, consumer=consumer)
+        total += result.inserted
+        if result.read == 0 and get_redis().xlen(STREAM) == 0:
+            return total
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the analytics buffer was not empty after {timeout_s} s")
+
+
+def request_drain(*, timeout_s: float = 60.0) -> int:
+    """Ask the analytics owner to deliver everything buffered now; return events inserted."""
+    from .clickhouse import owner_socket_path
+    from .clickhouse.backends import OwnerBackend
+
+    answer = OwnerBackend(owner_socket_path(), timeout=timeout_s + 5).call("/drain", {"timeout_s": timeout_s})
+    return int(answer["inserted"])

@@ -1,0 +1,1 @@
+"""Audio analysis for the pipeline: decoding, measured features, tags, cover art."""

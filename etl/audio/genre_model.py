@@ -1,0 +1,145 @@
+"""The genre model: learnt from the catalog's own tagged tracks, versioned in object storage.
+
+Training data are tracks whose genre came from a tag or a curator (genre set, no model
+confidence) and that have a feature vector. The model is a standardising scaler and a
+multinomial logistic regression (scikit-learn): small, fast, and its probabilities serve
+as the confidence kept on each track. Below `GENRE_CONFIDENCE_THRESHOLD` the genre stays
+empty rather than wrong. Nothing is downloaded: the only data is the catalog.
+
+Storage (bucket `temp`, prefix `models/genre/`): `v<version>.joblib` per trained model and
+`latest.json` naming the current version with its evaluation.
+"""
+from __future__ import annotations
+
+import io
+import json
+import logging
+import threading
+from dataclasses import asdict, dataclass
+
+import joblib
+import numpy as np
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from catalog.models import Genre, Track
+from jonquils.storage import bucket_storage
+
+logger = logging.getLogger("jonquils.etl.genre_model")
+
+MODEL_BUCKET = "temp"
+MODEL_PREFIX = "models/genre/"
+LATEST_KEY = MODEL_PREFIX + "latest.json"
+MIN_TRACKS_PER_GENRE = 3
+
+_cache_lock = threading.Lock()
+_cached: dict = {"version": None, "model": None}
+
+
+@dataclass(frozen=True)
+class GenreModelInfo:
+    version: int
+    trained_at: str
+    tracks: int
+    genres: list[str]
+    held_out_accuracy: float | None
+    majority_baseline: float | None
+
+
+def _training_set() -> tuple[np.ndarray, np.ndarray]:
+    rows = (Track.objects.filter(genre__isnull=False, genre_confidence__isnull=True, feature_vector__isnull=False)
+            .values_list("feature_vector", "genre_id"))
+    vectors, labels = [], []
+    for vector, genre_id in rows.iterator():
+        vectors.append(vector)
+        labels.append(genre_id)
+    return np.asarray(vectors, dtype=np.float64), np.asarray(labels)
+
+
+def _new_estimator():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000, C=1.0, class_weight="balanced"))
+
+
+def evaluate(vectors: np.ndarray, labels: np.ndarray, *, seed: int = 0) -> tuple[float, float] | None:
+    """Held-out accuracy of a model trained on 70 % next to always answering the commonest genre."""
+    from sklearn.model_selection import train_test_split
+
+    _, counts = np.unique(labels, return_counts=True)
+    if len(counts) < 2 or counts.min() < 3:
+        return None
+    x_train, x_test, y_train, y_test = train_test_split(vectors, labels, test_size=0.3, stratify=labels, random_state=seed)
+    model = _new_estimator().fit(x_train, y_train)
+    accuracy = float((model.predict(x_test) == y_test).mean())
+    values, train_counts = np.unique(y_train, return_counts=True)
+    baseline = float((y_test == values[np.argmax(train_counts)]).mean())
+    return accuracy, baseline
+
+
+def genre_model_train() -> GenreModelInfo | None:
+    """Train on the catalog's tagged tracks and publish a new version; None when there is too little data."""
+    vectors, labels = _training_set()
+    genre_ids, counts = np.unique(labels, return_counts=True) if len(labels) else ([], [])
+    keep = {gid for gid, n in zip(genre_ids, counts) if n >= MIN_TRACKS_PER_GENRE}
+    if len(keep) < 2:
+        logger.info("genre model not trained: fewer than two genres with %s tagged tracks", MIN_TRACKS_PER_GENRE)
+        return None
+    mask = np.isin(labels, list(keep))
+    vectors, labels = vectors[mask], labels[mask]
+    scores = evaluate(vectors, labels)
+    model = _new_estimator().fit(vectors, labels)
+
+    now = timezone.now()
+    version = int(now.timestamp() * 1000)
+    names = dict(Genre.objects.filter(pk__in=keep).values_list("pk", "name"))
+    info = GenreModelInfo(
+        version=version, trained_at=now.isoformat(), tracks=int(len(labels)),
+        genres=sorted(names.values()), held_out_accuracy=scores[0] if scores else None,
+        majority_baseline=scores[1] if scores else None,
+    )
+    buffer = io.BytesIO()
+    joblib.dump(model, buffer)
+    storage = bucket_storage(MODEL_BUCKET)
+    storage.save(f"{MODEL_PREFIX}v{version}.joblib", ContentFile(buffer.getvalue()))
+    if storage.exists(LATEST_KEY):
+        storage.delete(LATEST_KEY)
+    storage.save(LATEST_KEY, ContentFile(json.dumps(asdict(info)).encode()))
+    logger.info("genre model trained", extra={"genre_model": asdict(info)})
+    return info
+
+
+def genre_model_latest() -> GenreModelInfo | None:
+    storage = bucket_storage(MODEL_BUCKET)
+    if not storage.exists(LATEST_KEY):
+        return None
+    with storage.open(LATEST_KEY, "rb") as handle:
+        return GenreModelInfo(**json.loads(handle.read()))
+
+
+def _load(version: int):
+    with _cache_lock:
+        if _cached["version"] != version:
+            # Our own artefact from our own bucket: joblib (pickle) is acceptable here.
+            with bucket_storage(MODEL_BUCKET).open(f"{MODEL_PREFIX}v{version}.joblib", "rb") as handle:
+                _cached["model"] = joblib.load(io.BytesIO(handle.read()))
+            _cached["version"] = version
+        return _cached["model"]
+
+
+def genre_predict(*, vector: list[float]) -> tuple[Genre, float] | None:
+    """Return (genre, confidence) when the latest model is confident enough, else None."""
+    info = genre_model_latest()
+    if info is None or not vector:
+        return None
+    model = _load(info.version)
+    probabilities = model.predict_proba(np.asarray([vector], dtype=np.float64))[0]
+    best = int(np.argmax(probabilities))
+    confidence = float(probabilities[best])
+    if confidence < settings.GENRE_CONFIDENCE_THRESHOLD:
+        return None
+    genre = Genre.objects.filter(pk=int(model.classes_[best])).first()
+    return (genre, round(confidence, 4)) if genre else None
