@@ -8,22 +8,19 @@ is idempotent (a second run, or a run racing another, changes nothing once the u
 from __future__ import annotations
 
 import logging
-import os
 import unicodedata
 import uuid
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
-from catalog.audio import AudioRejected, decode_fully, embedded_cover, probe_audio, read_tags
-from catalog.covers import CoverRejected, cover_store_for_track, open_cover
-from catalog.models import Album, Artist, ProcessingStatus, Track
+from catalog.audio import AudioRejected, probe_audio
+from catalog.covers import CoverRejected, open_cover
+from catalog.models import Track
 from etl.models import RegistryStatus, S3FileRegistry, TrackUpload, UploadStatus
-from jonquils.storage import bucket_storage, local_copy, object_stat, save_file
+from jonquils.storage import bucket_storage, save_file
 
 logger = logging.getLogger("jonquils.etl")
 
@@ -141,116 +138,21 @@ def _enqueue(upload_id: int) -> None:
 # --- processing ------------------------------------------------------------------------------
 
 
-def _fail(upload_id: int, reason: str) -> TrackUpload:
-    with transaction.atomic():
-        upload = TrackUpload.objects.select_for_update().get(pk=upload_id)
-        if upload.status == UploadStatus.DONE:
-            return upload
-        upload.status, upload.error_message = UploadStatus.FAILED, reason
-        upload.save(update_fields=["status", "error_message", "updated_at"])
-        if upload.registry_entry_id:
-            S3FileRegistry.objects.filter(pk=upload.registry_entry_id).update(
-                status=RegistryStatus.FAILED, error_message=reason, updated_at=timezone.now())
-    return upload
-
-
-def _artist_for(*, uploader, tag_artist: str) -> Artist:
-    if uploader is not None and uploader.is_artist:
-        artist = Artist.objects.filter(user=uploader).first()
-        if artist is None:
-            artist = Artist.objects.create(user=uploader, name=(tag_artist or uploader.get_full_name() or uploader.username)[:255])
-        return artist
-    name = tag_artist or "Unknown artist"
-    artist = Artist.objects.filter(name__iexact=name).order_by("id").first()
-    return artist or Artist.objects.create(name=name)
-
-
-def _album_for(*, artist: Artist, title: str, year: int | None) -> Album | None:
-    if not title:
-        return None
-    album = Album.objects.filter(artist=artist, title__iexact=title).order_by("id").first()
-    return album or Album.objects.create(artist=artist, title=title, release_date=date(year, 1, 1) if year else None)
-
-
-def _title_from_filename(name: str) -> str:
-    stem = os.path.splitext(name)[0].replace("_", " ").strip()
-    return stem[:255] or "Untitled"
-
-
 def upload_process(*, upload_id: int) -> TrackUpload:
-    """Validate the whole file, read its tags and create or reuse Artist, Album and Track.
+    """Process one upload: the shared per-file step (etl.pipeline.process) on its registry entry.
 
-    Idempotent: an upload that is done or failed is returned unchanged. The row is locked while
-    its state changes; decoding happens outside any transaction, and the final write re-checks
-    the state under the lock, so two racing runs create one track.
+    Idempotent: an upload that is done or failed is returned unchanged; if a pipeline run holds the
+    file, that run finishes it. A transient error gives the claim back and is re-raised (Celery retries).
     """
-    with transaction.atomic():
-        upload = TrackUpload.objects.select_for_update().get(pk=upload_id)
-        if upload.status in (UploadStatus.DONE, UploadStatus.FAILED):
-            return upload
-        upload.status = UploadStatus.PROCESSING
-        upload.save(update_fields=["status", "updated_at"])
-        if upload.registry_entry_id:
-            registry = S3FileRegistry.objects.select_for_update().get(pk=upload.registry_entry_id)
-            registry.status, registry.attempts = RegistryStatus.PROCESSING, registry.attempts + 1
-            registry.save(update_fields=["status", "attempts", "updated_at"])
+    from etl.pipeline.process import registry_entry_process
 
-    storage = bucket_storage(TRACKS_BUCKET)
-    key = upload.s3_path
-    if object_stat(storage, key) is None:
-        return _fail(upload_id, "The uploaded file is no longer in storage; upload it again.")
-    try:
-        with local_copy(storage, key, suffix=os.path.splitext(key)[1]) as path:
-            info = probe_audio(path)
-            decoded_s = decode_fully(path, declared_s=info.duration_s)
-            tags = read_tags(path)
-            cover_bytes = embedded_cover(path)
-    except AudioRejected as exc:
-        return _fail(upload_id, str(exc))
-
-    with transaction.atomic():
-        upload = TrackUpload.objects.select_for_update().get(pk=upload_id)  # no join: FOR UPDATE on a schema table
-        if upload.status in (UploadStatus.DONE, UploadStatus.FAILED):
-            return upload
-        artist = _artist_for(uploader=upload.uploader, tag_artist=tags["artist"])
-        album = _album_for(artist=artist, title=tags["album"], year=tags["year"])
-        track = Track.objects.filter(artist=artist, checksum=upload.checksum).order_by("id").first()
-        if track is None:
-            track = Track.objects.create(
-                artist=artist, album=album, title=tags["title"] or _title_from_filename(upload.original_filename),
-                track_number=tags["track_number"], duration_ms=max(1, round(decoded_s * 1000)),
-                file_path=key, file_size=upload.file_size, mime_type=info.format.mime_type,
-                checksum=upload.checksum, processing_status=ProcessingStatus.READY,
-            )
-        upload.track, upload.status, upload.error_message = track, UploadStatus.DONE, ""
-        upload.metadata = {**upload.metadata, "tags": tags, "decoded_s": round(decoded_s, 3)}
-        upload.save(update_fields=["track", "status", "error_message", "metadata", "updated_at"])
-        if upload.registry_entry_id:
-            S3FileRegistry.objects.filter(pk=upload.registry_entry_id).update(
-                status=RegistryStatus.PROCESSED, track=track, error_message="",
-                processed_at=timezone.now(), updated_at=timezone.now())
-
-    _attach_cover(upload=upload, track=track, embedded=cover_bytes)
+    upload = TrackUpload.objects.get(pk=upload_id)
+    if upload.status in (UploadStatus.DONE, UploadStatus.FAILED):
+        return upload
+    if upload.registry_entry_id is None:
+        TrackUpload.objects.filter(pk=upload_id).update(
+            status=UploadStatus.FAILED, error_message="The upload has no stored file; upload it again.")
+    else:
+        registry_entry_process(registry_id=upload.registry_entry_id, on_error="release")
+    upload.refresh_from_db()
     return upload
-
-
-def _attach_cover(*, upload: TrackUpload, track: Track, embedded: bytes | None) -> None:
-    """Make the track's thumbnails from the uploaded cover, else the embedded art; note a refusal."""
-    temp = bucket_storage("temp")
-    uploaded_key = upload.metadata.get("cover_key")
-    data = None
-    if uploaded_key and object_stat(temp, uploaded_key) is not None:
-        with temp.open(uploaded_key, "rb") as handle:
-            data = handle.read()
-    data = data or embedded
-    if not data:
-        return
-    try:
-        keys = cover_store_for_track(track_id=track.pk, data=data)
-        note = {"cover_keys": keys}
-    except CoverRejected as exc:
-        note = {"cover_error": f"The cover art was not used: {exc}"}
-    if uploaded_key:
-        temp.delete(uploaded_key)
-    TrackUpload.objects.filter(pk=upload.pk).update(metadata={**upload.metadata, **note})
-    upload.metadata = {**upload.metadata, **note}

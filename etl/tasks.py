@@ -24,3 +24,21 @@ def process_upload_task(self, upload_id: int) -> str:
         logger.warning("upload %s no longer exists; nothing to process", upload_id)
         return "missing"
     return upload.status
+
+
+@shared_task(name="etl.music_etl_pipeline")
+def music_etl_pipeline_task(limit: int | None = None) -> dict:
+    """Run the whole pipeline once (the hourly beat entry); return the job's id and status."""
+    from etl.pipeline.run import run_pipeline
+
+    job = run_pipeline(limit=limit)
+    return {"etl_job_id": job.pk, "status": job.status}
+
+
+@shared_task(name="etl.system_monitoring")
+def system_monitoring_task() -> dict:
+    """Run the health and data-quality checks once (every 15 minutes from beat)."""
+    from etl.pipeline.monitoring import run_monitoring
+
+    job = run_monitoring()
+    return {"etl_job_id": job.pk, "status": job.status}

@@ -17,6 +17,16 @@ app.conf.beat_schedule = {
     "accounts-flush-expired-tokens": {"task": "accounts.flush_expired_tokens", "schedule": crontab(hour=4, minute=17)},
 }
 
+# >>> ETL (issue 6): the hourly pipeline and the 15-minute monitoring, unless Airflow runs them >>>
+from django.conf import settings as _settings  # noqa: E402
+
+if _settings.ETL_SCHEDULER == "celery":
+    app.conf.beat_schedule.update({
+        "etl-music-etl-pipeline": {"task": "etl.music_etl_pipeline", "schedule": crontab(minute=5)},
+        "etl-system-monitoring": {"task": "etl.system_monitoring", "schedule": crontab(minute="*/15")},
+    })
+# <<< ETL <<<
+
 
 @app.task(name="jonquils.ping")
 def ping() -> str:

@@ -376,3 +376,12 @@ SPECTACULAR_SETTINGS.update({
     "REDOC_DIST": "SIDECAR",
 })
 # === end accounts & API ==================================================================
+
+# === ETL pipeline (issue 6) ============================================================
+# Who runs the hourly music_etl_pipeline: Celery beat ("celery", the embedded default) or Airflow.
+ETL_SCHEDULER = env.str("ETL_SCHEDULER", default="celery")
+if ETL_SCHEDULER not in ("celery", "airflow"):
+    raise environ.ImproperlyConfigured(f"ETL_SCHEDULER must be 'celery' or 'airflow', not {ETL_SCHEDULER!r}")
+# Objects younger than this wait for the next extract (an upload registers its object just after storing it).
+ETL_EXTRACT_MIN_AGE_S = env.float("ETL_EXTRACT_MIN_AGE_S", default=120.0)
+# === end ETL pipeline ==================================================================
