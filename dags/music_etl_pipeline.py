@@ -1,4 +1,4 @@
-"""music_etl_pipeline (hourly): bucket → registry → catalog rows → search → aggregates → cache.
+"""music_etl_pipeline (hourly): bucket → registry → catalog rows → genre model, search → aggregates → cache.
 
 Orchestration only: each task sets Django up and calls one etl.pipeline function; XCom carries
 the job id, counts and track ids. The steps are idempotent, so a retried task or an overlapping
@@ -43,6 +43,12 @@ def music_etl_pipeline():
         return run_step("etl.pipeline.run.process_pending", job_id=job_id)
 
     @task
+    def train_genre_model(job_id: int, processed: dict) -> dict:
+        from etl.airflow_support import run_step
+
+        return run_step("etl.pipeline.run.train_genre_model", job_id=job_id)
+
+    @task
     def index_to_search(job_id: int, processed: dict) -> int:
         from etl.airflow_support import run_step
 
@@ -68,6 +74,7 @@ def music_etl_pipeline():
 
     job_id = start_job()
     processed = process_audio_metadata(job_id, extract_new_tracks(job_id))
+    train_genre_model(job_id, processed)
     aggregates = create_analytics_aggregates(job_id, index_to_search(job_id, processed))
     finish_job(job_id, invalidate_cache(job_id, processed, aggregates))
 

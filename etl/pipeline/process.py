@@ -19,14 +19,18 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from catalog.audio import AudioInfo, AudioRejected, decode_fully, embedded_cover, probe_audio, read_tags
-from catalog.models import Album, Artist, ProcessingStatus, Track
+from catalog.audio import AudioInfo, AudioRejected, decode_for_analysis, embedded_cover, probe_audio, read_tags
+from catalog.models import Album, Artist, Genre, ProcessingStatus, Track
+from etl.audio.features import analyse
+from etl.audio.genre_model import genre_predict
 from etl.models import RegistryStatus, S3FileRegistry, TrackUpload, UploadStatus
 from jonquils.storage import bucket_storage, local_copy, object_stat
+
+ANALYSIS_SAMPLE_RATE = 22_050
 
 logger = logging.getLogger("jonquils.etl")
 
@@ -70,16 +74,44 @@ def _sha256(path: Path) -> str:
 
 
 def read_file(path: Path, *, checksum: str = "") -> FileFacts:
-    """Validate by decoding the whole file, read tags and cover; raise AudioRejected for bad audio.
+    """Validate by decoding the whole file, read tags and cover, measure the audio; raise AudioRejected for bad audio.
 
-    This is the seam for audio analysis: features computed from `path` go into `track_fields`.
+    The decode that validates the file also yields the samples the features are measured on
+    (etl/audio/features.py); without a genre tag, the genre model's guess goes into
+    `track_fields` when it is confident enough (its id and confidence).
     """
     info = probe_audio(path)
-    decoded_s = decode_fully(path, declared_s=info.duration_s)
+    decoded_s, samples = decode_for_analysis(path, declared_s=info.duration_s, sample_rate=ANALYSIS_SAMPLE_RATE)
     tags = read_tags(path)
     tags = {key: normalise_text(value) if isinstance(value, str) else value for key, value in tags.items()}
+    features = analyse(samples, ANALYSIS_SAMPLE_RATE)
+    track_fields = {
+        "tempo": features.tempo_bpm, "energy": features.energy, "valence": features.valence,
+        "loudness_db": features.loudness_db, "feature_vector": features.vector,
+        "disc_number": tags.get("disc_number"), "isrc": tags.get("isrc") or "",
+        "musicbrainz_recording_id": tags.get("musicbrainz_recording_id") or None,
+    }
+    if not tags.get("genre"):
+        predicted = genre_predict(vector=features.vector)
+        if predicted is not None:
+            track_fields["genre_id"], track_fields["genre_confidence"] = predicted[0].pk, predicted[1]
     return FileFacts(info=info, decoded_s=decoded_s, tags=tags, cover=embedded_cover(path),
-                     checksum=checksum or _sha256(path))
+                     checksum=checksum or _sha256(path), track_fields=track_fields)
+
+
+def _genre_for_tag(name: str) -> Genre | None:
+    """The genre a tag names, matched without regard to case; created when new."""
+    name = normalise_text(name)[:100]
+    if not name:
+        return None
+    genre = Genre.objects.filter(name__iexact=name).first()
+    if genre is None:
+        try:
+            with transaction.atomic():  # a savepoint: another worker may create it at the same moment
+                genre = Genre.objects.create(name=name)
+        except IntegrityError:
+            genre = Genre.objects.get(name__iexact=name)
+    return genre
 
 
 # --- claiming --------------------------------------------------------------------------------
@@ -188,6 +220,9 @@ def _load(*, registry_id: int, token: int, facts: FileFacts) -> Track | None:
                  or Track.objects.filter(file_path=entry.file_path).order_by("id").first())
         created = track is None
         if created:
+            tagged_genre = _genre_for_tag(tags.get("genre") or "")
+            if tagged_genre is not None:  # a tag beats the model, and feeds its next training
+                facts.track_fields.update(genre_id=tagged_genre.pk, genre_confidence=None)
             name = upload.original_filename if upload else entry.file_path
             track = Track.objects.create(
                 artist=artist, album=album, title=tags["title"] or title_from_filename(name),

@@ -19,7 +19,7 @@ from etl.pipeline.process import claim_next, registry_entry_process
 logger = logging.getLogger("jonquils.etl")
 
 PIPELINE = "music_etl_pipeline"
-STEPS = ("extract", "process", "index", "aggregates", "cache")
+STEPS = ("extract", "process", "genre_model", "index", "aggregates", "cache")
 
 
 # --- the job row ------------------------------------------------------------------------------
@@ -118,16 +118,43 @@ def index_to_search(*, track_ids: list[int], job_id: int | None = None) -> int:
     return sent
 
 
-AGGREGATES_NOT_AVAILABLE = ("skipped: analytics aggregates are not available yet (the analytics issue provides the "
-                            "ClickHouse queries for daily plays and popularity); nothing was computed")
-
-
 def create_analytics_aggregates(*, job_id: int | None = None) -> dict:
-    """Refresh data_warehouse aggregates and tracks.popularity — a no-op that says so until analytics lands."""
-    logger.info("create_analytics_aggregates: %s", AGGREGATES_NOT_AVAILABLE, extra={"etl_job_id": job_id, "step": "aggregates"})
-    result = {"status": "skipped", "reason": AGGREGATES_NOT_AVAILABLE}
+    """Refresh data_warehouse daily plays and tracks.popularity from ClickHouse (etl.aggregates).
+
+    When the analytics store cannot answer, nothing is written, the job is marked failed with
+    the reason, and the remaining steps still run.
+    """
+    from dataclasses import asdict
+
+    from analytics.clickhouse import ClickHouseUnavailable
+    from etl.aggregates import analytics_aggregates_refresh
+
+    try:
+        result = {"status": "done", **asdict(analytics_aggregates_refresh())}
+    except ClickHouseUnavailable as exc:
+        result = {"status": "failed", "reason": f"The analytics store did not answer: {exc}"}
+        logger.error("create_analytics_aggregates: %s", result["reason"], extra={"etl_job_id": job_id, "step": "aggregates"})
+        if job_id is not None:
+            job_fail(job_id=job_id, error=result["reason"])
+    else:
+        logger.info("create_analytics_aggregates: %s", result, extra={"etl_job_id": job_id, "step": "aggregates"})
     if job_id is not None:
         job_record(job_id=job_id, details={"aggregates": result})
+    return result
+
+
+def train_genre_model(*, job_id: int | None = None) -> dict:
+    """Retrain the genre model on the catalog's tagged tracks (etl.audio.genre_model); record the evaluation."""
+    from dataclasses import asdict
+
+    from etl.audio.genre_model import genre_model_train
+
+    info = genre_model_train()
+    result = ({"status": "trained", **asdict(info)} if info is not None else
+              {"status": "skipped", "reason": "fewer than two genres with enough tagged tracks"})
+    logger.info("train_genre_model: %s", result["status"], extra={"etl_job_id": job_id, "step": "genre_model"})
+    if job_id is not None:
+        job_record(job_id=job_id, details={"genre_model": result})
     return result
 
 
@@ -155,6 +182,8 @@ def run_pipeline(*, limit: int | None = None, steps: tuple[str, ...] = STEPS) ->
         processed = {"processed": 0, "failed": 0, "track_ids": []}
         if "process" in steps:
             processed = process_pending(limit=limit, job_id=job_id)
+        if "genre_model" in steps:
+            train_genre_model(job_id=job_id)
         if "index" in steps:
             index_to_search(track_ids=processed["track_ids"], job_id=job_id)
         if "aggregates" in steps:

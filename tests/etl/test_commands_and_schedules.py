@@ -29,7 +29,7 @@ def _etl_run(*args: str) -> str:
 
 
 @pytest.mark.django_db
-def test_etl_run_runs_every_step_and_prints_the_job_summary(local_bucket):
+def test_etl_run_runs_every_step_and_prints_the_job_summary(local_bucket, analytics_owner):
     drop("cmd/a.mp3", make_audio("mp3", tags={"title": "A", "artist": "Cmd"}))
     drop("cmd/b.txt.mp3", b"not audio at all" * 10)
 
@@ -38,10 +38,11 @@ def test_etl_run_runs_every_step_and_prints_the_job_summary(local_bucket):
     job = EtlJob.objects.get()
     lines = output.splitlines()
     assert lines[0] == f"etl job {job.pk} (music_etl_pipeline): partial"
-    assert lines[1:6] == ["  steps:     extract, process, index, aggregates, cache", "  new:       2",
+    assert lines[1:6] == ["  steps:     extract, process, genre_model, index, aggregates, cache", "  new:       2",
                           "  processed: 1", "  failed:    1", "  skipped:   0"]
     assert lines[6].startswith("  duration:  ") and lines[6].endswith(" s")
-    assert lines[7].startswith("  aggregates: skipped: analytics aggregates are not available yet")
+    assert lines[7] == "  genre model: skipped"  # one tagged track: too little to learn from
+    assert lines[8].startswith("  aggregates: done, ")
     assert Track.objects.get().title == "A"
 
 

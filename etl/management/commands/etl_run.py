@@ -5,7 +5,7 @@ from etl.pipeline.run import STEPS, run_pipeline
 
 
 class Command(BaseCommand):
-    help = "Run the ETL pipeline once (extract, process, index, aggregates, cache) and print the job summary."
+    help = "Run the ETL pipeline once (extract, process, genre_model, index, aggregates, cache) and print the job summary."
 
     def add_arguments(self, parser):
         parser.add_argument("--limit", type=int, default=None, help="Process at most this many pending files.")
@@ -25,9 +25,16 @@ class Command(BaseCommand):
         out.write(f"  failed:    {job.records_failed}")
         out.write(f"  skipped:   {job.records_skipped}")
         out.write(f"  duration:  {(job.end_time - job.start_time).total_seconds():.1f} s")
+        genre_model = job.details.get("genre_model")
+        if genre_model:
+            out.write(f"  genre model: {genre_model['status']}"
+                      + (f", held-out accuracy {genre_model['held_out_accuracy']:.2f} vs majority baseline "
+                         f"{genre_model['majority_baseline']:.2f}" if genre_model.get("held_out_accuracy") is not None else ""))
         aggregates = job.details.get("aggregates")
         if aggregates:
-            out.write(f"  aggregates: {aggregates['reason']}")
+            out.write(f"  aggregates: {aggregates['status']}"
+                      + (f", {aggregates['tracks_scored']} tracks scored" if aggregates["status"] == "done" else
+                         f": {aggregates['reason']}"))
         if job.error_message:
             out.write(f"  error:     {job.error_message.strip().splitlines()[-1]}")
             raise CommandError(f"etl job {job.pk} failed")
