@@ -34,7 +34,7 @@ def test_the_dagbag_imports_both_dags_without_errors(airflow_home):
     assert bag["errors"] == {}
     assert bag["dags"] == {
         "music_etl_pipeline": ["create_analytics_aggregates", "extract_new_tracks", "finish_job", "index_to_search",
-                               "invalidate_cache", "process_audio_metadata", "start_job"],
+                               "invalidate_cache", "process_audio_metadata", "start_job", "train_genre_model"],
         "system_monitoring": ["run_checks"],
     }
     assert bag["schedules"] == {"music_etl_pipeline": "'@hourly'", "system_monitoring": "datetime.timedelta(seconds=900)"}
