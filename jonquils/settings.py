@@ -157,7 +157,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(EMBEDDED.media_dir))
 MEDIA_URL = "/media/"
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # --- Storage, upload and streaming ---------------------------------------------------------
 # Buckets tracks/covers/playlists/temp: directories under MEDIA_ROOT, or S3 buckets when

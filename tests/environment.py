@@ -10,3 +10,6 @@ os.environ.setdefault("JONQUILS_VAR_DIR", str(_ROOT / "var" / "test"))
 os.environ.setdefault("LOG_DIR", str(_ROOT / "var" / "test" / "logs"))
 os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("STATIC_MANIFEST", "false")
+# WhiteNoise warns at every request when STATIC_ROOT is missing; the suite never collects.
+os.environ.setdefault("STATIC_ROOT", str(_ROOT / "var" / "test" / "staticfiles"))
+Path(os.environ["STATIC_ROOT"]).mkdir(parents=True, exist_ok=True)
