@@ -38,6 +38,7 @@ def _database() -> None:
         from jonquils.embedded.services import EmbeddedPostgres
 
         EmbeddedPostgres(embedded_paths()).start()
+    os.environ.setdefault("LOG_LEVEL", "WARNING")  # one INFO line per file would bury the figures
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jonquils.settings")
     import psycopg
     from django.conf import settings

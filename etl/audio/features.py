@@ -27,7 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-HOP = 256
+HOP = 256  # onset envelope (tempo)
+SPECTRUM_N_FFT, SPECTRUM_HOP = 2048, 512  # every other spectral feature
 FEATURE_VECTOR_LENGTH = 46
 SILENCE_DB = -100.0
 ENERGY_FLOOR_DB, ENERGY_CEILING_DB = -50.0, -6.0
@@ -102,13 +103,18 @@ def analyse(samples: np.ndarray, sample_rate: int) -> AudioFeatures:
         return AudioFeatures(tempo_bpm=None, energy=energy, valence=0.0, loudness_db=round(loudness, 2), vector=vector)
 
     tempo = estimate_tempo(samples, sample_rate)
-    mfcc = librosa.feature.mfcc(y=samples, sr=sample_rate, n_mfcc=13, hop_length=512)
-    centroid = librosa.feature.spectral_centroid(y=samples, sr=sample_rate, hop_length=512)[0] / nyquist
-    bandwidth = librosa.feature.spectral_bandwidth(y=samples, sr=sample_rate, hop_length=512)[0] / nyquist
-    rolloff = librosa.feature.spectral_rolloff(y=samples, sr=sample_rate, hop_length=512)[0] / nyquist
-    flatness = librosa.feature.spectral_flatness(y=samples, hop_length=512)[0]
-    zcr = librosa.feature.zero_crossing_rate(samples, hop_length=512)[0]
-    chroma = librosa.feature.chroma_stft(y=samples, sr=sample_rate, hop_length=512).mean(axis=1)
+    # One STFT serves every spectral feature: given `y`, each librosa call would compute its own
+    # (the same n_fft=2048, hop 512), and those repeats were most of the cost.
+    magnitude = np.abs(librosa.stft(samples, n_fft=SPECTRUM_N_FFT, hop_length=SPECTRUM_HOP))
+    power = magnitude ** 2
+    mel_db = librosa.power_to_db(librosa.feature.melspectrogram(S=power, sr=sample_rate))
+    mfcc = librosa.feature.mfcc(S=mel_db, n_mfcc=13)
+    centroid = librosa.feature.spectral_centroid(S=magnitude, sr=sample_rate)[0] / nyquist
+    bandwidth = librosa.feature.spectral_bandwidth(S=magnitude, sr=sample_rate)[0] / nyquist
+    rolloff = librosa.feature.spectral_rolloff(S=magnitude, sr=sample_rate)[0] / nyquist
+    flatness = librosa.feature.spectral_flatness(S=magnitude)[0]
+    zcr = librosa.feature.zero_crossing_rate(samples, hop_length=SPECTRUM_HOP)[0]
+    chroma = librosa.feature.chroma_stft(S=power, sr=sample_rate).mean(axis=1)
 
     brightness = float(np.clip(centroid.mean() * 4, 0.0, 1.0))
     tempo_part = float(np.clip(((tempo or 60.0) - 60.0) / 120.0, 0.0, 1.0))
