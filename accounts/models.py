@@ -22,6 +22,9 @@ class User(AbstractUser):
     email = models.EmailField("email address", max_length=254)
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.USER)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Optional and given by the listener: it is what lets an artist see where the audience is
+    # (analytics "listeners' countries, if known"); IPs are never geolocated.
+    country = models.CharField(max_length=2, blank=True, default="", help_text="ISO 3166-1 alpha-2 code, e.g. GB")
     # created_at replaces AbstractUser.date_joined: one timestamp, the seed's name.
     date_joined = None
 
@@ -35,6 +38,8 @@ class User(AbstractUser):
             models.UniqueConstraint(Lower("username"), name="users_username_ci_unique"),
             models.CheckConstraint(condition=models.Q(role__in=Role.values), name="users_role_valid"),
             models.CheckConstraint(condition=~models.Q(email=""), name="users_email_not_empty"),
+            models.CheckConstraint(condition=models.Q(country="") | models.Q(country__regex=r"^[A-Z]{2}$"),
+                                   name="users_country_iso2"),
         ]
 
     def save(self, *args, **kwargs):

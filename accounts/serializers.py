@@ -4,6 +4,8 @@ from __future__ import annotations
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from rest_framework import serializers
 
+from jonquils.api.fields import country_field
+
 from .models import Role, User
 
 PASSWORD_MAX_LENGTH = 256  # bounds the Argon2 work one request can ask for
@@ -44,6 +46,7 @@ class RegisterInputSerializer(serializers.Serializer):
     username = _username_field()
     email = StrictEmailField(max_length=254)
     password = _password_field()
+    country = country_field(help_text="Optional; shown to artists only as a count of listeners per country.")
 
 
 class LoginInputSerializer(serializers.Serializer):
@@ -76,7 +79,8 @@ class ProfileOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "username", "email", "first_name", "last_name", "role", "artist_id", "created_at", "last_login"]
+        fields = ["id", "username", "email", "first_name", "last_name", "country", "role", "artist_id", "created_at",
+                  "last_login"]
         read_only_fields = fields
 
 
@@ -91,6 +95,7 @@ class ProfileUpdateInputSerializer(serializers.Serializer):
     email = StrictEmailField(max_length=254, required=False)
     first_name = StrictCharField(max_length=150, required=False, allow_blank=True)
     last_name = StrictCharField(max_length=150, required=False, allow_blank=True)
+    country = country_field(help_text="ISO 3166-1 alpha-2 code; an empty string clears it.")
     password = _password_field(required=False, help_text="New password; needs current_password.")
     current_password = _password_field(required=False, help_text="Needed to change the password or the email.")
 
@@ -101,7 +106,7 @@ class UserAdminOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
         fields = [
-            "id", "username", "email", "first_name", "last_name", "role", "artist_id",
+            "id", "username", "email", "first_name", "last_name", "country", "role", "artist_id",
             "is_active", "is_staff", "is_superuser", "created_at", "last_login",
         ]
         read_only_fields = fields

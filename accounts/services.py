@@ -89,11 +89,11 @@ def _validate_new_password(password: str, user: User) -> None:
         raise ValidationError({"password": exc.messages}) from None
 
 
-def user_register(*, username: str, email: str, password: str) -> User:
+def user_register(*, username: str, email: str, password: str, country: str = "") -> User:
     """Create a listener account; usernames and emails are unique whatever their case."""
     email = _normalize_email(email)
     _check_identity_free(username=username, email=email)
-    user = User(username=username, email=email, role=Role.USER)
+    user = User(username=username, email=email, role=Role.USER, country=country)
     _validate_new_password(password, user)
     user.set_password(password)
     _save_unique(user)
@@ -125,6 +125,7 @@ def user_profile_update(
     email: str | None = None,
     first_name: str | None = None,
     last_name: str | None = None,
+    country: str | None = None,
     password: str | None = None,
 ) -> User:
     """Change one's own profile; a new password or email needs the current password.
@@ -143,7 +144,8 @@ def user_profile_update(
             raise ValidationError({"current_password": ["The current password is not correct."]})
     _check_identity_free(username=username, email=email, exclude_id=user.pk)
     changed = []
-    for field, value in (("username", username), ("email", email), ("first_name", first_name), ("last_name", last_name)):
+    for field, value in (("username", username), ("email", email), ("first_name", first_name), ("last_name", last_name),
+                         ("country", country)):
         if value is not None and getattr(user, field) != value:
             setattr(user, field, value)
             changed.append(field)

@@ -57,7 +57,8 @@ CATALOG = [
     }),
 ]
 
-LISTENERS = ["listener1", "listener2", "listener3"]
+# listener: country ("" = not given, as many real accounts leave it)
+LISTENERS = {"listener1": "GB", "listener2": "BR", "listener3": ""}
 ARTIST_ACCOUNTS = {"velvet": "Velvet Harbour", "kite": "Kite Machine"}
 DEMO_SECONDS = 6.0
 LISTENS = 180
@@ -97,9 +98,9 @@ def _ensure_audio(track: Track, piece: Piece) -> None:
     track.save()
 
 
-def _ensure_user(summary: DemoSummary, username: str, role: str, password: str) -> User:
+def _ensure_user(summary: DemoSummary, username: str, role: str, password: str, country: str = "") -> User:
     user, created = User.objects.get_or_create(
-        username=username, defaults={"email": f"{username}@demo.jonquils.local", "role": role}
+        username=username, defaults={"email": f"{username}@demo.jonquils.local", "role": role, "country": country}
     )
     if created:
         user.set_password(password)
@@ -119,7 +120,7 @@ def demo_catalog_create(*, password: str, seed: int = 7) -> DemoSummary:
 
     artist_users = {name: _ensure_user(summary, f"artist_{handle}", Role.ARTIST, password)
                     for handle, name in ARTIST_ACCOUNTS.items()}
-    listeners = [_ensure_user(summary, name, Role.USER, password) for name in LISTENERS]
+    listeners = [_ensure_user(summary, name, Role.USER, password, country) for name, country in LISTENERS.items()]
 
     tracks: list[Track] = []
     for artist_name, country, genre_name, (bpm, root, harmonics, loudness), albums in CATALOG:

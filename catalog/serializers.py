@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from jonquils.api.fields import country_field
+
 from .filters import BIGINT_MAX
 from .models import Album, Artist, Genre, ProcessingStatus, Track
 
@@ -117,10 +119,7 @@ class AlbumDetailOutputSerializer(AlbumOutputSerializer):
 class ArtistInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=255)
     bio = serializers.CharField(required=False, allow_blank=True, max_length=10_000, default="")
-    country = serializers.RegexField(
-        r"^[A-Z]{2}$", required=False, allow_blank=True, default="",
-        error_messages={"invalid": "Use an ISO 3166-1 alpha-2 code such as GB."},
-    )
+    country = country_field(default="")
 
 
 class AlbumCreateInputSerializer(serializers.Serializer):

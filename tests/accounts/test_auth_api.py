@@ -98,6 +98,8 @@ def test_register_enforces_django_password_validators(api_client, password, why)
         ({"username": "🎵music", "email": "a@example.com", "password": STRONG}, "username"),
         ({"username": "x'; DROP TABLE users;--", "email": "a@example.com", "password": STRONG}, "username"),
         ({"username": "nul\x00byte", "email": "a@example.com", "password": STRONG}, "username"),
+        ({"username": "a", "email": "a@example.com", "password": STRONG, "country": "gb"}, "country"),
+        ({"username": "a", "email": "a@example.com", "password": STRONG, "country": 44}, "country"),
     ],
 )
 def test_register_bad_input_is_a_clear_field_error_and_creates_nothing(api_client, body, field):
@@ -106,6 +108,13 @@ def test_register_bad_input_is_a_clear_field_error_and_creates_nothing(api_clien
     assert response.status_code == 400, response.content
     assert field in response.json()["fields"]
     assert not User.objects.exists()
+
+
+def test_register_keeps_an_optional_country(api_client):
+    response = _register(api_client, country="NG")
+
+    assert response.status_code == 201 and response.json()["user"]["country"] == "NG"
+    assert User.objects.get(username="mira").country == "NG"
 
 
 def test_register_accepts_unicode_letters_in_usernames(api_client):

@@ -137,3 +137,28 @@ def test_patch_bad_input_changes_nothing(client_for, listener, body, field):
     after = User.objects.values().get(pk=listener.pk)
     after.pop("last_login"), before.pop("last_login")
     assert after == before
+
+
+def test_patch_country_sets_and_clears_it(client_for, listener):
+    client = client_for(listener)
+
+    set_response = client.patch(ME, {"country": "PT"}, format="json")
+    assert set_response.status_code == 200 and set_response.json()["country"] == "PT"
+    listener.refresh_from_db()
+    assert listener.country == "PT"
+
+    cleared = client.patch(ME, {"country": ""}, format="json")
+    assert cleared.status_code == 200 and cleared.json()["country"] == ""
+
+
+@pytest.mark.parametrize("bad", ["pt", "Portugal", "P", 351, None, ["PT"], "P1"])
+def test_patch_country_refuses_anything_but_an_iso_code(client_for, listener, bad):
+    listener.country = "GB"
+    listener.save(update_fields=["country"])
+
+    response = client_for(listener).patch(ME, {"country": bad}, format="json")
+
+    assert response.status_code == 400
+    assert "country" in response.json()["fields"]
+    listener.refresh_from_db()
+    assert listener.country == "GB"

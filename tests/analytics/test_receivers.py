@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import pytest
 
-from analytics import events
+from analytics import events, selectors
 from analytics.models import ListeningHistory
+from analytics.periods import Period
 from analytics.services import listen_record
 from analytics.signals import listen_recorded
 from tests.factories import TrackFactory, UserFactory
 
-from .conftest import flush
+from .conftest import D0, at, flush
 
 pytestmark = pytest.mark.django_db
 
@@ -119,3 +120,24 @@ def test_searches_clicks_likes_and_playlist_adds_reach_clickhouse(clickhouse, dj
     actions = clickhouse.rows("SELECT toString(action) AS a, track_id, artist_id, user_id FROM track_analytics ORDER BY a")
     assert [tuple(r.values()) if isinstance(r, dict) else tuple(r) for r in actions] == \
         [("add_to_playlist", track.id, track.artist_id, user.id), ("like", track.id, track.artist_id, user.id)]
+
+
+def test_listeners_countries_come_from_their_accounts_and_reach_the_artist_report(
+        clickhouse, django_capture_on_commit_callbacks):
+
+    # given three listeners: two in Brazil, one who never said where they are
+    track = TrackFactory()
+    listeners = [UserFactory(country="BR"), UserFactory(country="BR"), UserFactory()]
+    with django_capture_on_commit_callbacks(execute=True):
+        for user in listeners + listeners[:1]:  # the first listens twice: still one listener
+            listen_record(user=user, track=track, play_duration_ms=120_000, completion_percentage=60.0,
+                          platform="web", device_type="desktop", played_at=at(0, 12))
+    flush()
+
+    # when the artist reads their report
+    report = selectors.artist_report(artist=track.artist, period=Period(start=D0, end=D0))
+
+    # then countries are counted per distinct listener, the unknown ones apart
+    assert report["plays"] == 4
+    assert report["listener_countries"] == [{"country": "BR", "listeners": 2}]
+    assert report["listeners_with_unknown_country"] == 1

@@ -37,6 +37,14 @@ def test_email_is_unique_ignoring_case():
     must_fail(lambda: User.objects.create(username="ana2", email="ANA@example.com"), "users_email_ci_unique")
 
 
+def test_user_country_is_an_iso_code_or_empty():
+    must_fail(lambda: UserFactory(country="gb"), "users_country_iso2")
+    with pytest.raises(DataError), transaction.atomic():
+        UserFactory(country="GBR")
+    assert UserFactory().country == ""
+    assert UserFactory(country="BR").country == "BR"
+
+
 def test_username_is_unique_ignoring_case():
     UserFactory(username="Ana")
     must_fail(lambda: User.objects.create(username="ana", email="other@example.com"), "users_username_ci_unique")
