@@ -8,6 +8,7 @@ handler404 = "jonquils.api.errors.json_not_found"
 handler500 = "jonquils.api.errors.json_server_error"
 
 urlpatterns = [
+    path("", views.home, name="home"),
     path("health", views.health, name="health"),
     path("admin/", admin.site.urls),
     path("api/", include(("jonquils.api.urls", "api"), namespace="api")),

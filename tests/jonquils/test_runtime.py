@@ -122,6 +122,14 @@ def test_run_serves_health_and_admin_stops_cleanly_and_keeps_data(tmp_path):
         assert _admin_login(base, username, password)
         with urllib.request.urlopen(f"{base}/static/admin/css/base.css", timeout=10) as response:
             assert response.status == 200  # static files are served without nginx
+        # and the printed URL itself leads somewhere: a page linking the docs, the admin and health
+        with urllib.request.urlopen(f"{base}/", timeout=10) as response:
+            home = response.read().decode()
+        assert response.status == 200 and 'href="/docs"' in home and 'href="/admin/"' in home
+        stylesheet = re.search(r'href="(/static/jonquils\.[0-9a-f]+\.css)"', home)  # hashed by collectstatic
+        assert stylesheet, home
+        with urllib.request.urlopen(f"{base}{stylesheet.group(1)}", timeout=10) as response:
+            assert response.status == 200
 
         # and manage.py beside it reaches the same embedded services
         _manage(env, "shell", "-c", "from catalog.models import Genre; Genre.objects.create(name='Kept Across Restarts')")
