@@ -18,6 +18,7 @@ One process does the work, so each figure is tracks per minute per core. What is
 from __future__ import annotations
 
 import argparse
+import atexit
 import io
 import os
 import sys
@@ -28,6 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BENCH_DB = "jonquils_etl_bench"
+# Before anything imports the settings (jonquils/__init__ does): one INFO line per file would bury the figures.
+os.environ.setdefault("LOG_LEVEL", "WARNING")
 EXTENSIONS = {"mp3": "mp3", "flac": "flac", "ogg": "ogg", "opus": "opus", "m4a": "m4a", "wav": "wav"}
 
 
@@ -37,8 +40,9 @@ def _database() -> None:
         from jonquils.embedded.paths import embedded_paths
         from jonquils.embedded.services import EmbeddedPostgres
 
-        EmbeddedPostgres(embedded_paths()).start()
-    os.environ.setdefault("LOG_LEVEL", "WARNING")  # one INFO line per file would bury the figures
+        server = EmbeddedPostgres(embedded_paths())
+        server.start()
+        atexit.register(server.stop)  # the server would outlive the bench otherwise
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jonquils.settings")
     import psycopg
     from django.conf import settings

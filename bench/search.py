@@ -15,6 +15,7 @@ search columns are filled by the same triggers as in production.
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import random
 import statistics
@@ -60,7 +61,9 @@ def _server() -> dict:
         from jonquils.embedded.paths import embedded_paths
         from jonquils.embedded.services import EmbeddedPostgres
 
-        EmbeddedPostgres(embedded_paths()).start()
+        server = EmbeddedPostgres(embedded_paths())
+        server.start()
+        atexit.register(server.stop)  # the server would outlive the bench otherwise
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jonquils.settings")
     from django.conf import settings
 
