@@ -4,7 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
 
-.PHONY: install run test check clean-var
+# Page tests drive Debian's Chromium (Playwright may not download its own browser here).
+CHROMIUM ?= /usr/bin/chromium
+SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: install browser run test check clean-var
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,10 +20,18 @@ $(STAMP): requirements.txt
 
 install: $(STAMP)
 
+$(CHROMIUM):
+	@echo "Installing Debian's Chromium for the page tests …"
+	@$(SUDO) apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+		--no-install-recommends chromium >/dev/null \
+		|| { echo "Could not install Chromium with apt-get (root or sudo is needed for the page tests)." >&2; exit 1; }
+
+browser: $(CHROMIUM)
+
 run: install
 	@$(BIN)/python -m jonquils.embedded.run
 
-test: install
+test: install browser
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 check: install

@@ -132,3 +132,32 @@ def analytics_owner(embedded_services, tmp_path_factory):
     yield owner
     owner.stop()
 # --- end analytics owner
+
+
+# --- pages: Debian's Chromium through Playwright (jonquils.embedded.browser) -------------------
+@pytest.fixture(scope="module")
+def chromium():
+    """One headless Chromium per test module.
+
+    Playwright's sync API keeps an asyncio loop on the test thread while it lives, and Django
+    then refuses database calls there (the test's own setup and flush), so they are allowed
+    for this module only, as Playwright's documentation advises for Django.
+    """
+    from playwright.sync_api import sync_playwright
+
+    from jonquils.embedded.browser import launch_chromium
+
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        browser = launch_chromium(playwright)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    """A fresh browser context (no cookies, no storage) and page per test."""
+    context = chromium.new_context()
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
