@@ -105,7 +105,8 @@ def main() -> int:
         _wait_for_health(f"{url}/health", processes, log_dir)
         print(f"\nJONQUILS is running at {url}/", flush=True)
         print(f"Admin: {url}/admin/  login: {login}", flush=True)
-        print("Logs are in logs/. Press Ctrl-C to stop.\n", flush=True)
+        print(f"API docs: {url}/docs   demo catalog: .venv/bin/python manage.py create_test_data", flush=True)
+        print(f"Logs are in {log_dir}/. Press Ctrl-C to stop.\n", flush=True)
         while True:
             for name, process in processes.items():
                 if process.poll() is not None:
