@@ -4,8 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
 
-# Page tests drive Debian's Chromium (Playwright may not download its own browser here).
-CHROMIUM ?= /usr/bin/chromium
+# Page tests drive Debian's Chromium (Playwright may not download its own browser here);
+# CHROMIUM_PATH names another binary, for make and for jonquils/embedded/browser.py alike.
+CHROMIUM := $(or $(CHROMIUM_PATH),/usr/bin/chromium)
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: install browser run test check clean-var

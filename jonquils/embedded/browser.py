@@ -7,12 +7,11 @@ Chromium from the background traffic (updates, sync, metrics) that a closed netw
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 from .services import EmbeddedServiceError
 
-CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+DEBIAN_CHROMIUM = "/usr/bin/chromium"  # where `make test` installs it (Makefile: CHROMIUM)
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--disable-default-apps", "--metrics-recording-only",
@@ -21,13 +20,13 @@ CHROMIUM_ARGS = [
 
 def chromium_binary() -> Path:
     """Return Chromium's path (CHROMIUM_PATH, else Debian's); raise one clear sentence when absent."""
-    named = os.environ.get("CHROMIUM_PATH")
-    for candidate in ([named] if named else []) + [*CHROMIUM_CANDIDATES, shutil.which("chromium") or ""]:
-        if candidate and Path(candidate).exists():
-            return Path(candidate)
-    raise EmbeddedServiceError(
-        "Chromium is missing: `make test` installs Debian's package `chromium` (as root); or set CHROMIUM_PATH."
-    )
+    path = Path(os.environ.get("CHROMIUM_PATH") or DEBIAN_CHROMIUM)
+    if not path.exists():
+        raise EmbeddedServiceError(
+            f"Chromium is missing at {path}: `make test` installs Debian's package `chromium` (as root); "
+            "or set CHROMIUM_PATH."
+        )
+    return path
 
 
 def launch_chromium(playwright):
