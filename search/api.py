@@ -31,13 +31,12 @@ class SearchView(APIView):
         params.is_valid(raise_exception=True)
         user = request.user if request.user.is_authenticated else None
         search = services.search_request_build(
-            entity=_ENTITY_OF_PATH[kind], query=params.validated_data.get("q", ""),
-            user_id=getattr(user, "id", None), filters=params.filters(),
+            entity=_ENTITY_OF_PATH[kind], query=params.validated_data.get("q", ""), user=user, filters=params.filters(),
         )
-        hits = services.search_run(request=search, user=user)
+        hits = services.search_run(request=search)
         paginator = SearchPagination()
         page = paginator.paginate_queryset(hits, request, view=self)
-        return paginator.get_paginated_response([hit_to_dict(hit, obj) for hit, obj in hits_hydrate(hits=page)])
+        return paginator.get_paginated_response([hit_to_dict(hit, obj) for hit, obj in hits_hydrate(hits=page, user=user)])
 
 
 class SuggestView(APIView):
@@ -51,7 +50,7 @@ class SuggestView(APIView):
         params.is_valid(raise_exception=True)
         user = request.user if request.user.is_authenticated else None
         hits = services.suggest(query=params.validated_data.get("q", ""), user=user)
-        return Response({"results": [suggestion_to_dict(hit, obj) for hit, obj in hits_hydrate(hits=hits)]})
+        return Response({"results": [suggestion_to_dict(hit, obj) for hit, obj in hits_hydrate(hits=hits, user=user)]})
 
 
 class ClickView(APIView):
