@@ -50,9 +50,9 @@ def _unused_filters(used: tuple[str, ...]) -> list[OpenApiParameter]:
     return [OpenApiParameter(name, exclude=True) for name in ALL_FILTERS if name not in used]
 
 
-def _search_view(entity: str, plural: str, what: str) -> type[_SearchView]:
+def _search_view(entity: str, plural: str, what: str, *, operation_id: str = "") -> type[_SearchView]:
     schema = extend_schema(
-        operation_id=f"search_{plural}", summary=f"Search {plural}",
+        operation_id=operation_id or f"search_{plural}", summary=f"Search {plural}",
         description=f"{what} matching `q` (accents, punctuation, word order and typos don't matter), best first. "
                     "Only what the caller may see is returned.",
         parameters=[SearchInputSerializer, *_unused_filters(FILTERS_OF[entity])],
@@ -71,6 +71,9 @@ TrackSearchView = _search_view("track", "tracks", "Ready tracks (and, for artist
 ArtistSearchView = _search_view("artist", "artists", "Artists")
 AlbumSearchView = _search_view("album", "albums", "Albums")
 PlaylistSearchView = _search_view("playlist", "playlists", "Public playlists and the caller's own")
+# GET /api/v1/tracks/search: the same search under the catalog's path, its own operation id.
+CatalogTrackSearchView = _search_view("track", "tracks", "Tracks (as GET /api/v1/search/tracks)",
+                                      operation_id="tracks_search")
 SEARCH_VIEWS = {"tracks": TrackSearchView, "artists": ArtistSearchView, "albums": AlbumSearchView,
                 "playlists": PlaylistSearchView}
 

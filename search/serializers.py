@@ -1,6 +1,7 @@
 """Input validation of the search endpoints and the one result shape of every backend."""
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .backends import ENTITIES, SearchFilters
@@ -86,6 +87,16 @@ def suggestion_to_dict(hit, obj) -> dict:
 
 # --- response schemas: one per kind, the shapes hit_to_dict() gives ------------------------------
 
+def _entity_field(*entities: str) -> serializers.CharField:
+    """The `entity` of a result: an inline enum (one value for one kind's hits), not a shared component."""
+
+    @extend_schema_field({"type": "string", "enum": list(entities)})
+    class EntityField(serializers.CharField):
+        pass
+
+    return EntityField()
+
+
 class HitRef(serializers.Serializer):
     id = serializers.IntegerField()
 
@@ -109,7 +120,7 @@ class _HitBase(serializers.Serializer):
 
 
 class TrackHitSerializer(_HitBase):
-    entity = serializers.ChoiceField(choices=["track"])
+    entity = _entity_field("track")
     title = serializers.CharField()
     artist = HitArtistRef()
     album = HitAlbumRef(allow_null=True)
@@ -120,22 +131,22 @@ class TrackHitSerializer(_HitBase):
 
 
 class ArtistHitSerializer(_HitBase):
-    entity = serializers.ChoiceField(choices=["artist"])
+    entity = _entity_field("artist")
     name = serializers.CharField()
-    country = serializers.CharField(help_text="ISO 3166-1 alpha-2 code, or empty")
+    country = serializers.CharField(allow_blank=True, help_text="ISO 3166-1 alpha-2 code, or empty")
 
 
 class AlbumHitSerializer(_HitBase):
-    entity = serializers.ChoiceField(choices=["album"])
+    entity = _entity_field("album")
     title = serializers.CharField()
     artist = HitArtistRef()
     release_date = serializers.DateField(allow_null=True)
 
 
 class PlaylistHitSerializer(_HitBase):
-    entity = serializers.ChoiceField(choices=["playlist"])
+    entity = _entity_field("playlist")
     title = serializers.CharField()
-    description = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
     is_public = serializers.BooleanField()
     owner = HitOwnerRef()
 
