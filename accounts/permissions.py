@@ -1,19 +1,45 @@
-"""Who may do what: every API permission check of the project lives here.
+"""Who may do what: the role predicates and every API permission check of the project live here.
 
-Roles: `user` (listener), `artist` (owns one Artist; edits only their own catalog),
-`admin` (everything; a superuser is always an admin).
+Roles (accounts.models.Role): `user` (listener), `artist` (owns one Artist; edits only their
+own catalog), `admin` (everything; a superuser is always an admin). Code elsewhere asks these
+predicates, never compares `user.role` with a string.
 """
 from __future__ import annotations
 
 from rest_framework import permissions
 
+from accounts.models import Role
+
+
+def _signed_in(user) -> bool:
+    return bool(user is not None and user.is_authenticated)
+
 
 def user_is_admin(user) -> bool:
-    return bool(user and user.is_authenticated and (user.is_superuser or getattr(user, "role", None) == "admin"))
+    """An admin: role admin, or a superuser (always an admin). False for anonymous visitors."""
+    return _signed_in(user) and bool(user.is_superuser or user.role == Role.ADMIN)
+
+
+def user_is_artist(user) -> bool:
+    """A signed-in user with the artist role (an admin is not an artist by this test)."""
+    return _signed_in(user) and user.role == Role.ARTIST
+
+
+def user_is_artist_or_admin(user) -> bool:
+    return user_is_admin(user) or user_is_artist(user)
+
+
+def user_sees_public_catalog_only(user) -> bool:
+    """True when the viewer sees exactly what an anonymous visitor sees (they may share cached answers).
+
+    That is anyone but admins and artists: the `visible_to` rules give extra rows only to
+    those two roles.
+    """
+    return not user_is_artist_or_admin(user)
 
 
 def user_owns_artist(user, artist) -> bool:
-    return bool(user and user.is_authenticated and artist is not None and artist.user_id == user.pk)
+    return _signed_in(user) and artist is not None and artist.user_id == user.pk
 
 
 def user_can_edit_catalog_object(user, obj) -> bool:
@@ -35,30 +61,29 @@ class IsArtistOrAdmin(permissions.BasePermission):
     message = "Only artists and admins may do this."
 
     def has_permission(self, request, view):
-        user = request.user
-        return user_is_admin(user) or bool(user and user.is_authenticated and user.role == "artist")
+        return user_is_artist_or_admin(request.user)
 
 
 class CatalogWritePermission(permissions.BasePermission):
-    """Reads for everyone; creating needs the artist or admin role; changing needs ownership or admin."""
+    """Reads for everyone; writes need the artist or admin role.
+
+    Ownership is the services' rule (catalog.services checks user_can_edit_catalog_object):
+    the catalog views load objects through selectors, never get_object(), so an
+    object-level permission here would never run.
+    """
 
     message = "You may only change your own catalog entries."
 
     def has_permission(self, request, view):
         if request.method in permissions.SAFE_METHODS:
             return True
-        return IsArtistOrAdmin().has_permission(request, view)
-
-    def has_object_permission(self, request, view, obj):
-        if request.method in permissions.SAFE_METHODS:
-            return True
-        return user_can_edit_catalog_object(request.user, obj)
+        return user_is_artist_or_admin(request.user)
 
 
 # --- analytics (issue 7) -------------------------------------------------------------------
 def user_can_view_user_analytics(user, user_id: int) -> bool:
     """A listener sees their own listening analytics; admins see anyone's."""
-    return user_is_admin(user) or bool(user and user.is_authenticated and user.pk == user_id)
+    return user_is_admin(user) or (_signed_in(user) and user.pk == user_id)
 
 
 def user_can_view_artist_analytics(user, artist) -> bool:

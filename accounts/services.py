@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from jonquils.api.errors import DomainError
+from jonquils.exceptions import NotAuthenticatedError
 
 from . import selectors
 from .models import Role, User
@@ -24,9 +24,8 @@ _CONSTRAINT_FIELDS = {
 }
 
 
-class InvalidCredentials(DomainError):
+class InvalidCredentials(NotAuthenticatedError):
     code = "invalid_credentials"
-    status_code = 401
 
     def __init__(self):
         super().__init__("No active account matches these credentials.")

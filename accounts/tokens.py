@@ -17,12 +17,11 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from jonquils.api.errors import DomainError
+from jonquils.exceptions import NotAuthenticatedError
 
 
-class TokenRejected(DomainError):
+class TokenRejected(NotAuthenticatedError):
     code = "token_not_valid"
-    status_code = 401
 
 
 @dataclass(frozen=True)

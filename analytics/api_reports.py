@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsAdminRole, user_can_view_artist_analytics, user_can_view_user_analytics
 from catalog.models import Artist, Track
-from jonquils.api.errors import DomainError
+from jonquils.exceptions import UnavailableError
 
 from . import selectors
 from .clickhouse import ClickHouseUnavailable
@@ -37,8 +37,8 @@ def _cached(key: str, compute):
         try:
             value = compute()
         except ClickHouseUnavailable as exc:
-            raise DomainError(f"Analytics are unavailable right now: {exc}", code="analytics_unavailable",
-                              status_code=503) from exc
+            raise UnavailableError(f"Analytics are unavailable right now: {exc}",
+                                   code="analytics_unavailable") from exc
         cache.set(key, value, timeout=settings.ANALYTICS_CACHE_SECONDS)
     return value
 

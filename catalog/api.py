@@ -8,7 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from accounts.permissions import CatalogWritePermission, user_is_admin
+from accounts.permissions import CatalogWritePermission, user_sees_public_catalog_only
 
 from . import selectors, services
 from .cache import cached
@@ -33,13 +33,19 @@ ID_REGEX = r"[0-9]{1,18}"  # larger numbers cannot be ids (bigint) and answer 40
 POPULAR_WINDOW_CACHE_S = 60
 
 
-def _viewer_sees_public_catalog(user) -> bool:
-    """True when the viewer sees exactly what an anonymous visitor sees (shared cache entries)."""
-    return not user.is_authenticated or (not user_is_admin(user) and getattr(user, "role", None) == "user")
-
-
 def _cache_params(request) -> dict:
     return {"path": request.get_full_path(), "host": request.get_host()}
+
+
+def _cached_if_public(request, name: str, params: dict, build):
+    """Share one cached answer among the viewers who see the public catalog; build it fresh for the others.
+
+    What a viewer sees is `visible_to(user)` (catalog.models); admins and artists may see more
+    than an anonymous visitor, so they never read or fill the shared entry.
+    """
+    if user_sees_public_catalog_only(request.user):
+        return cached(name, params, build)
+    return build()
 
 
 def _filtered(filterset_class, request, queryset):
@@ -134,7 +140,7 @@ class ArtistViewSet(_CatalogViewSet):
     serializer_class = ArtistOutputSerializer
 
     def get_queryset(self):
-        return selectors.artist_list()
+        return selectors.artist_list(user=self.request.user)
 
     def list(self, request):
         return self._page(self.get_queryset(), ArtistOutputSerializer)
@@ -144,12 +150,12 @@ class ArtistViewSet(_CatalogViewSet):
 
     def retrieve(self, request, pk):
         def build():
-            return ArtistDetailOutputSerializer(selectors.artist_detail(artist_id=int(pk))).data
+            return ArtistDetailOutputSerializer(selectors.artist_detail(artist_id=int(pk), user=request.user)).data
 
-        return Response(cached("artist-detail", {"id": int(pk)}, build))
+        return Response(_cached_if_public(request, "artist-detail", {"id": int(pk)}, build))
 
     def update(self, request, pk, partial=False):
-        artist = selectors.artist_get(artist_id=int(pk))
+        artist = selectors.artist_get(artist_id=int(pk), user=request.user)
         return self._write(ArtistInputSerializer, services.artist_update, ArtistOutputSerializer, partial=partial, artist=artist)
 
     def partial_update(self, request, pk):
@@ -158,14 +164,14 @@ class ArtistViewSet(_CatalogViewSet):
     @extend_schema(responses=TrackOutputSerializer(many=True))
     @action(detail=True, methods=["get"], url_path="tracks")
     def tracks(self, request, pk):
-        artist = selectors.artist_get(artist_id=int(pk))
+        artist = selectors.artist_get(artist_id=int(pk), user=request.user)
         return self._page(selectors.artist_tracks(artist=artist, user=request.user), TrackOutputSerializer)
 
     @extend_schema(responses=AlbumOutputSerializer(many=True))
     @action(detail=True, methods=["get"], url_path="albums")
     def albums(self, request, pk):
-        artist = selectors.artist_get(artist_id=int(pk))
-        return self._page(selectors.artist_albums(artist=artist), AlbumOutputSerializer)
+        artist = selectors.artist_get(artist_id=int(pk), user=request.user)
+        return self._page(selectors.artist_albums(artist=artist, user=request.user), AlbumOutputSerializer)
 
 
 @extend_schema_view(
@@ -180,7 +186,7 @@ class AlbumViewSet(_CatalogViewSet):
     serializer_class = AlbumOutputSerializer
 
     def get_queryset(self):
-        return selectors.album_list()
+        return selectors.album_list(user=self.request.user)
 
     def list(self, request):
         return self._page(_filtered(AlbumFilter, request, self.get_queryset()), AlbumOutputSerializer)
@@ -192,12 +198,10 @@ class AlbumViewSet(_CatalogViewSet):
         def build():
             return AlbumDetailOutputSerializer(selectors.album_detail(album_id=int(pk), user=request.user)).data
 
-        if _viewer_sees_public_catalog(request.user):
-            return Response(cached("album-detail", {"id": int(pk)}, build))
-        return Response(build())
+        return Response(_cached_if_public(request, "album-detail", {"id": int(pk)}, build))
 
     def update(self, request, pk, partial=False):
-        album = selectors.album_get(album_id=int(pk))
+        album = selectors.album_get(album_id=int(pk), user=request.user)
         return self._write(AlbumUpdateInputSerializer, services.album_update, AlbumOutputSerializer, partial=partial, album=album)
 
     def partial_update(self, request, pk):

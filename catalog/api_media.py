@@ -24,7 +24,6 @@ from catalog.upload_handlers import LimitedHashingUploadHandler
 from catalog.url_fetch import FetchRefused, fetch_url
 from etl.serializers import UploadOutputSerializer
 from etl.services import upload_create
-from jonquils.api.errors import DomainError
 from jonquils.storage import bucket_storage, object_stat
 
 
@@ -141,12 +140,8 @@ class TrackStreamView(APIView):
         fmt = query.validated_data.get("format")
         if fmt:
             bitrate = int(query.validated_data.get("bitrate", 128))
-            try:
-                key = transcode.transcode_ensure(track=track, fmt=fmt, bitrate=bitrate)
-            except transcode.TranscodeBusy as exc:
-                raise DomainError(str(exc), code="busy", status_code=503) from exc
-            except transcode.TranscodeFailed as exc:
-                raise DomainError(str(exc), code="transcode_failed", status_code=422) from exc
+            # TranscodeBusy (503) and TranscodeFailed (422) are domain errors: the handler answers them.
+            key = transcode.transcode_ensure(track=track, fmt=fmt, bitrate=bitrate)
             storage = bucket_storage(transcode.TRANSCODE_BUCKET)
             stat = object_stat(storage, key)
             if stat is None:

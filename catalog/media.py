@@ -6,7 +6,7 @@ import logging
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import transaction
 
-from accounts.permissions import user_can_edit_catalog_object, user_is_admin
+from accounts.permissions import user_can_edit_catalog_object
 from catalog.covers import cover_key
 from catalog.models import ProcessingStatus, Track
 from jonquils.storage import bucket_storage, delete_prefix
@@ -17,20 +17,17 @@ MISSING_FILE_ERROR = "The audio file of this track is missing from storage; uplo
 
 
 def track_get_playable(*, track_id: int, user) -> Track:
-    """A track whose audio the user may fetch: ready for everyone, any state for its owner and admins."""
-    track = Track.objects.select_related("artist").filter(pk=track_id).first()
+    """A track whose audio and cover the user may fetch: exactly the tracks Track.visible_to(user) holds."""
+    track = Track.objects.visible_to(user).select_related("artist").filter(pk=track_id).first()
     if track is None:
-        raise ObjectDoesNotExist("No such track.")
-    if track.processing_status != ProcessingStatus.READY and not user_can_edit_catalog_object(user, track):
         raise ObjectDoesNotExist("No such track.")
     return track
 
 
 def track_get_downloadable(*, track_id: int, user) -> Track:
-    track = Track.objects.select_related("artist").filter(pk=track_id).first()
-    if track is None:
-        raise ObjectDoesNotExist("No such track.")
-    if not (user_is_admin(user) or (track.artist.user_id is not None and track.artist.user_id == user.pk)):
+    """A visible track whose original file the user may download: its artist's account and admins."""
+    track = track_get_playable(track_id=track_id, user=user)
+    if not user_can_edit_catalog_object(user, track):
         raise PermissionDenied("Only the track's artist and admins may download the original file.")
     return track
 

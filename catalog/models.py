@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
 
 
@@ -29,6 +29,30 @@ class Genre(models.Model):
         return self.name
 
 
+def _viewer_rights(user) -> tuple[bool, bool]:
+    """(is admin, is an artist) of a viewer; the role predicates live in accounts.permissions."""
+    from accounts.permissions import user_is_admin, user_is_artist
+
+    return user_is_admin(user), user_is_artist(user)
+
+
+class ArtistQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Artists the user may see: those with at least one track visible to them; admins all.
+
+        An artist account also sees its own artist profile before any track is ready. An
+        artist none of whose tracks is ready (only pending or failed uploads, or none yet)
+        stays out of every listing, page and search result of other users.
+        """
+        is_admin, is_artist = _viewer_rights(user)
+        if is_admin:
+            return self.all()
+        visible = Q(Exists(Track.objects.visible_to(user).filter(artist_id=OuterRef("pk"))))
+        if is_artist:
+            visible |= Q(user=user)
+        return self.filter(visible)
+
+
 class Artist(TimestampedModel):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="artist_profile"
@@ -37,6 +61,8 @@ class Artist(TimestampedModel):
     bio = models.TextField(blank=True)
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 code")
     image = models.ImageField(upload_to="artists/", blank=True)
+
+    objects = ArtistQuerySet.as_manager()
 
     class Meta:
         db_table = "artists"
@@ -51,11 +77,29 @@ class Artist(TimestampedModel):
         return self.name
 
 
+class AlbumQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Albums the user may see: those with at least one track visible to them; admins all.
+
+        An artist account also sees its own albums while they are still empty or hold only
+        unfinished tracks (so it can fill them).
+        """
+        is_admin, is_artist = _viewer_rights(user)
+        if is_admin:
+            return self.all()
+        visible = Q(Exists(Track.objects.visible_to(user).filter(album_id=OuterRef("pk"))))
+        if is_artist:
+            visible |= Q(artist__user=user)
+        return self.filter(visible)
+
+
 class Album(TimestampedModel):
     artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="albums")
     title = models.CharField(max_length=255)
     release_date = models.DateField(null=True, blank=True)
     cover_image = models.ImageField(upload_to="covers/", blank=True)
+
+    objects = AlbumQuerySet.as_manager()
 
     class Meta:
         db_table = "albums"
@@ -79,15 +123,21 @@ class ProcessingStatus(models.TextChoices):
 
 class TrackQuerySet(models.QuerySet):
     def playable(self):
+        """Ready tracks: what every visitor, signed in or not, may see and play."""
         return self.filter(processing_status=ProcessingStatus.READY)
 
     def visible_to(self, user):
-        """Ready tracks for everyone; admins see all; an artist also sees their own unfinished ones."""
-        from accounts.permissions import user_is_admin
+        """Tracks the user may see, play and find: the one rule every caller composes.
 
-        if user_is_admin(user):
+        Ready tracks for everyone (anonymous included); admins see every track in every
+        state; an artist account also sees its own pending, processing and failed tracks.
+        API lists and details, streams, downloads, covers, search hits, playlist entries,
+        favourites and cached answers all build on this queryset.
+        """
+        is_admin, is_artist = _viewer_rights(user)
+        if is_admin:
             return self.all()
-        if user is not None and user.is_authenticated:
+        if is_artist:
             return self.filter(Q(processing_status=ProcessingStatus.READY) | Q(artist__user=user))
         return self.playable()
 

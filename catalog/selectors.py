@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .models import Album, Artist, Genre, Track
@@ -38,13 +39,13 @@ def track_get(*, track_id: int, user) -> Track:
 
 
 def track_popular(*, period: str = "all") -> QuerySet[Track]:
-    """Ready tracks, most popular first; the same answer for every viewer (it is cached).
+    """Tracks an anonymous visitor sees, most popular first; the same chart for every viewer (it is cached).
 
     period "all": by the popularity score. "day"/"week"/"month": by the number of listens
     in that window (listening_history), ties and unheard tracks by the popularity score.
     """
     window = POPULAR_PERIODS[period]
-    tracks = Track.objects.playable().select_related("artist", "album", "genre")
+    tracks = Track.objects.visible_to(None).select_related("artist", "album", "genre")
     if window is None:
         return tracks.order_by("-popularity", "id")
     since = timezone.now() - window
@@ -53,19 +54,26 @@ def track_popular(*, period: str = "all") -> QuerySet[Track]:
     ).order_by("-period_listens", "-popularity", "id")
 
 
-def artist_list() -> QuerySet[Artist]:
-    return Artist.objects.order_by("name", "id")
+def _count(queryset: QuerySet, **outer) -> Coalesce:
+    """A correlated count of `queryset` rows matching the outer row (0 when none)."""
+    counted = queryset.filter(**{k: OuterRef(v) for k, v in outer.items()}).order_by()
+    return Coalesce(Subquery(counted.values(*outer).annotate(n=Count("pk")).values("n")[:1]), 0)
 
 
-def artist_get(*, artist_id: int) -> Artist:
-    return Artist.objects.get(pk=artist_id)
+def artist_list(*, user) -> QuerySet[Artist]:
+    return Artist.objects.visible_to(user).order_by("name", "id")
 
 
-def artist_detail(*, artist_id: int) -> Artist:
-    """One artist with the counts shown on their page (public view: ready tracks only)."""
-    return Artist.objects.annotate(
-        album_count=Count("albums", distinct=True),
-        track_count=Count("tracks", filter=Q(tracks__processing_status="ready"), distinct=True),
+def artist_get(*, artist_id: int, user) -> Artist:
+    """An artist the user may see; Artist.DoesNotExist otherwise (hidden = unknown)."""
+    return Artist.objects.visible_to(user).get(pk=artist_id)
+
+
+def artist_detail(*, artist_id: int, user) -> Artist:
+    """One artist with the counts shown on their page: the albums and tracks this user may see."""
+    return Artist.objects.visible_to(user).annotate(
+        album_count=_count(Album.objects.visible_to(user), artist_id="pk"),
+        track_count=_count(Track.objects.visible_to(user), artist_id="pk"),
     ).get(pk=artist_id)
 
 
@@ -73,28 +81,29 @@ def artist_tracks(*, artist: Artist, user) -> QuerySet[Track]:
     return _track_base(user).filter(artist=artist).order_by("-popularity", "id")
 
 
-def artist_albums(*, artist: Artist) -> QuerySet[Album]:
-    return Album.objects.filter(artist=artist).select_related("artist").order_by(
+def artist_albums(*, artist: Artist, user) -> QuerySet[Album]:
+    return Album.objects.visible_to(user).filter(artist=artist).select_related("artist").order_by(
         F("release_date").desc(nulls_last=True), "id"
     )
 
 
-def album_list(*, artist_id: int | None = None) -> QuerySet[Album]:
-    albums = Album.objects.select_related("artist").order_by("id")
+def album_list(*, user, artist_id: int | None = None) -> QuerySet[Album]:
+    albums = Album.objects.visible_to(user).select_related("artist").order_by("id")
     if artist_id is not None:
         albums = albums.filter(artist_id=artist_id)
     return albums
 
 
-def album_get(*, album_id: int) -> Album:
-    return Album.objects.select_related("artist").get(pk=album_id)
+def album_get(*, album_id: int, user) -> Album:
+    """An album the user may see; Album.DoesNotExist otherwise."""
+    return Album.objects.visible_to(user).select_related("artist").get(pk=album_id)
 
 
 def album_detail(*, album_id: int, user) -> Album:
-    """One album with the tracks the user may see, in album order (disc, track number)."""
+    """One album the user may see, with the tracks they may see, in album order (disc, track number)."""
     tracks = Track.objects.visible_to(user).select_related("artist", "album", "genre").order_by(*ALBUM_TRACK_ORDER)
     return (
-        Album.objects.select_related("artist")
+        Album.objects.visible_to(user).select_related("artist")
         .prefetch_related(Prefetch("tracks", queryset=tracks, to_attr="ordered_tracks"))
         .get(pk=album_id)
     )

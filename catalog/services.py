@@ -7,7 +7,9 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from accounts.permissions import user_can_edit_catalog_object, user_is_admin
+from accounts.permissions import user_can_edit_catalog_object, user_is_admin, user_is_artist
+
+from search.services import search_index_enqueue, search_index_track_changes
 
 from .cache import catalog_cache_invalidate
 from .models import Album, Artist, Genre, Track
@@ -65,6 +67,20 @@ def _save(obj) -> None:
     obj.full_clean()
     obj.save()
     catalog_cache_invalidate()
+    _index(obj)
+
+
+def _index(obj) -> None:
+    """Queue the search documents this row's change touches (sent after commit, in one batch)."""
+    if isinstance(obj, Track):
+        search_index_track_changes(tracks=[obj])
+    elif isinstance(obj, Album):
+        search_index_enqueue(entity="album", ids=[obj.pk])
+        search_index_enqueue(entity="track", ids=obj.tracks.values_list("pk", flat=True))  # they carry its title
+    elif isinstance(obj, Artist):
+        search_index_enqueue(entity="artist", ids=[obj.pk])
+        search_index_enqueue(entity="album", ids=obj.albums.values_list("pk", flat=True))  # they carry its name
+        search_index_enqueue(entity="track", ids=obj.tracks.values_list("pk", flat=True))
 
 
 # --- artists ---------------------------------------------------------------------------
@@ -74,7 +90,7 @@ def artist_create(*, actor, name: str, bio: str = "", country: str = "") -> Arti
     """Admins create any artist; an artist user creates their own profile, once."""
     if user_is_admin(actor):
         artist = Artist(name=name, bio=bio, country=country)
-    elif actor and actor.is_authenticated and actor.role == "artist":
+    elif user_is_artist(actor):
         if Artist.objects.filter(user=actor).exists():
             raise ValidationError("You already have an artist profile.")
         artist = Artist(user=actor, name=name, bio=bio, country=country)
@@ -151,6 +167,7 @@ def track_update(
     unknown = set(changes) - set(TRACK_EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"track_update() got unexpected fields {sorted(unknown)}")
+    search_index_enqueue(entity="album", ids=[track.album_id])  # the album it may leave
     if album_id is not _UNSET:
         track.album = _resolve_album(album_id=album_id, artist=track.artist)
     if genre_id is not _UNSET:
@@ -168,5 +185,6 @@ def track_delete(*, actor, track: Track) -> None:
 
     _require_can_edit(actor, track)
     playlists_drop_track(track_id=track.pk)
+    search_index_track_changes(tracks=[track])  # the id leaves the index, its artist and album are re-ranked
     track.delete()
     catalog_cache_invalidate()

@@ -17,6 +17,7 @@ import av
 from django.conf import settings
 from django.core.cache import cache
 
+from jonquils.exceptions import UnavailableError, UnprocessableError
 from jonquils.storage import bucket_storage, local_copy, object_stat, save_file
 
 FORMATS = {"mp3": ("mp3", "libmp3lame", "audio/mpeg", "mp3", None),
@@ -26,12 +27,16 @@ TRANSCODE_BUCKET = "temp"
 _SLOT_TTL_S = 600  # a crashed holder frees its slot after this long
 
 
-class TranscodeBusy(Exception):
+class TranscodeBusy(UnavailableError):
     """Every transcoding slot stayed busy; the caller should retry shortly."""
 
+    code = "busy"
 
-class TranscodeFailed(Exception):
+
+class TranscodeFailed(UnprocessableError):
     """The original could not be transcoded."""
+
+    code = "transcode_failed"
 
 
 def transcode_key(*, checksum: str, fmt: str, bitrate: int) -> str:

@@ -238,6 +238,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Catalog, playlists, listening and analytics for JONQUILS clients.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Search results, suggestions and clicks share one "entity" choice set: one named enum.
+    "ENUM_NAME_OVERRIDES": {"SearchEntityEnum": "search.backends.base.ENTITIES"},
 }
 
 # --- Health -----------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts.permissions import user_is_admin
 from catalog.models import Track
+from search.services import search_index_enqueue
 
 from .models import Favorite, Playlist, PlaylistTrack
 from .signals import track_added_to_playlist, track_liked
@@ -39,6 +40,7 @@ def _lock_for_edit(*, actor, playlist_id: int) -> Playlist:
 
 def _touch(playlist: Playlist) -> None:
     Playlist.objects.filter(pk=playlist.pk).update(updated_at=timezone.now())
+    search_index_enqueue(entity="playlist", ids=[playlist.pk])  # its entry count ranks it
 
 
 def _entry_count(playlist: Playlist) -> int:
@@ -54,6 +56,7 @@ def playlist_create(*, owner, title: str, description: str = "", is_public: bool
     playlist = Playlist(owner=owner, title=title, description=description, is_public=is_public)
     playlist.full_clean()
     playlist.save()
+    search_index_enqueue(entity="playlist", ids=[playlist.pk])
     return playlist
 
 
@@ -67,12 +70,14 @@ def playlist_update(
             setattr(playlist, field, value)
     playlist.full_clean()
     playlist.save()
+    search_index_enqueue(entity="playlist", ids=[playlist.pk])  # made private: it leaves others' results
     return playlist
 
 
 @transaction.atomic
 def playlist_delete(*, actor, playlist_id: int) -> None:
     _lock_for_edit(actor=actor, playlist_id=playlist_id).delete()
+    search_index_enqueue(entity="playlist", ids=[playlist_id])
 
 
 @transaction.atomic
@@ -154,6 +159,7 @@ def playlists_drop_track(*, track_id: int) -> None:
             [playlist_ids],
         )
     Playlist.objects.filter(pk__in=playlist_ids).update(updated_at=timezone.now())
+    search_index_enqueue(entity="playlist", ids=playlist_ids)
 
 
 def favorite_add(*, user, track_id: int) -> tuple[Favorite, bool]:

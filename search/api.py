@@ -1,8 +1,7 @@
 """Search endpoints: thin; the rules live in search.services."""
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -11,33 +10,72 @@ from jonquils.api.pagination import StandardPagination
 
 from . import services
 from .selectors import hits_hydrate
-from .serializers import ClickInputSerializer, SearchInputSerializer, hit_to_dict, suggestion_to_dict
-
-_ENTITY_OF_PATH = {"tracks": "track", "artists": "artist", "albums": "album", "playlists": "playlist"}
+from .serializers import (
+    ALL_FILTERS,
+    FILTERS_OF,
+    HIT_SERIALIZERS,
+    ClickInputSerializer,
+    SearchInputSerializer,
+    SuggestResponseSerializer,
+    hit_to_dict,
+    suggestion_to_dict,
+)
 
 
 class SearchPagination(StandardPagination):
     """Pages over the ranked hits; `count` is capped at SEARCH_MAX_RESULTS (search finds, it does not enumerate)."""
 
 
-class SearchView(APIView):
-    """GET /api/v1/search/<tracks|artists|albums|playlists>?q=...: ranked, filtered, paged."""
+class _SearchView(APIView):
+    """GET /api/v1/search/<kind>?q=...: ranked, filtered, paged; one operation (and result schema) per kind."""
 
     permission_classes = [AllowAny]
+    pagination_class = SearchPagination
+    entity = ""
 
-    @extend_schema(parameters=[SearchInputSerializer], responses=OpenApiTypes.OBJECT)
-    def get(self, request, kind: str):
+    def get(self, request, **kwargs):
         params = SearchInputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         user = request.user if request.user.is_authenticated else None
         search = services.search_request_build(
-            entity=_ENTITY_OF_PATH[kind], query=params.validated_data.get("q", ""),
-            user_id=getattr(user, "id", None), filters=params.filters(),
+            entity=self.entity, query=params.validated_data.get("q", ""), user=user, filters=params.filters(),
         )
-        hits = services.search_run(request=search, user=user)
-        paginator = SearchPagination()
+        hits = services.search_run(request=search)
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(hits, request, view=self)
-        return paginator.get_paginated_response([hit_to_dict(hit, obj) for hit, obj in hits_hydrate(hits=page)])
+        return paginator.get_paginated_response([hit_to_dict(hit, obj) for hit, obj in hits_hydrate(hits=page, user=user)])
+
+
+def _unused_filters(used: tuple[str, ...]) -> list[OpenApiParameter]:
+    return [OpenApiParameter(name, exclude=True) for name in ALL_FILTERS if name not in used]
+
+
+def _search_view(entity: str, plural: str, what: str, *, operation_id: str = "") -> type[_SearchView]:
+    schema = extend_schema(
+        operation_id=operation_id or f"search_{plural}", summary=f"Search {plural}",
+        description=f"{what} matching `q` (accents, punctuation, word order and typos don't matter), best first. "
+                    "Only what the caller may see is returned.",
+        parameters=[SearchInputSerializer, *_unused_filters(FILTERS_OF[entity])],
+        responses=HIT_SERIALIZERS[entity](many=True),
+    )
+
+    def get(self, request, **kwargs):  # a function of its own: extend_schema annotates the function it is given
+        return _SearchView.get(self, request, **kwargs)
+
+    return type(f"{plural.title()}SearchView", (_SearchView,), {
+        "entity": entity, "get": schema(get), "__doc__": f"GET /api/v1/search/{plural}?q=...",
+    })
+
+
+TrackSearchView = _search_view("track", "tracks", "Ready tracks (and, for artists and admins, the unfinished ones they may see)")
+ArtistSearchView = _search_view("artist", "artists", "Artists")
+AlbumSearchView = _search_view("album", "albums", "Albums")
+PlaylistSearchView = _search_view("playlist", "playlists", "Public playlists and the caller's own")
+# GET /api/v1/tracks/search: the same search under the catalog's path, its own operation id.
+CatalogTrackSearchView = _search_view("track", "tracks", "Tracks (as GET /api/v1/search/tracks)",
+                                      operation_id="tracks_search")
+SEARCH_VIEWS = {"tracks": TrackSearchView, "artists": ArtistSearchView, "albums": AlbumSearchView,
+                "playlists": PlaylistSearchView}
 
 
 class SuggestView(APIView):
@@ -45,13 +83,13 @@ class SuggestView(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(parameters=[SearchInputSerializer], responses=OpenApiTypes.OBJECT)
+    @extend_schema(parameters=[SearchInputSerializer, *_unused_filters(())], responses=SuggestResponseSerializer)
     def get(self, request):
         params = SearchInputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         user = request.user if request.user.is_authenticated else None
         hits = services.suggest(query=params.validated_data.get("q", ""), user=user)
-        return Response({"results": [suggestion_to_dict(hit, obj) for hit, obj in hits_hydrate(hits=hits)]})
+        return Response({"results": [suggestion_to_dict(hit, obj) for hit, obj in hits_hydrate(hits=hits, user=user)]})
 
 
 class ClickView(APIView):

@@ -12,6 +12,10 @@ Analyzers give the behaviour of the PostgreSQL backend:
 - `.suggest` sub-field: edge n-grams (1-20) at index time, `folded` at search time, for
   prefixes and as-you-type ("metall" -> Metallica).
 Typos are handled at query time (fuzziness AUTO, search.backends.elastic).
+
+Every row is indexed, whatever its state (tracks carry `processing_status`, playlists
+`is_public` and `owner_id`): the query pre-filters by the viewer's SearchScope, and hits
+are loaded through `visible_to(viewer)`, the one visibility rule.
 """
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ from django_elasticsearch_dsl import Document, Index, fields
 from django_elasticsearch_dsl.registries import registry
 from elasticsearch.dsl import analyzer, char_filter, token_filter, tokenizer
 
-from catalog.models import Album, Artist, ProcessingStatus, Track
+from catalog.models import Album, Artist, Track
 from playlists.models import Playlist
 
 _drop_marks = char_filter("jonquils_drop_marks", type="pattern_replace", pattern="[.'’`]", replacement="")
@@ -110,9 +114,6 @@ class TrackDocument(_Document):
 
     def prepare_year(self, track) -> int | None:
         return track.album.release_date.year if track.album and track.album.release_date else None
-
-    def should_index_object(self, track) -> bool:
-        return track.processing_status == ProcessingStatus.READY
 
 
 @registry.register_document

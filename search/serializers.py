@@ -1,6 +1,7 @@
 """Input validation of the search endpoints and the one result shape of every backend."""
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .backends import ENTITIES, SearchFilters
@@ -82,3 +83,95 @@ def suggestion_to_dict(hit, obj) -> dict:
     else:
         label, sublabel = obj.title, obj.owner.username
     return {"entity": hit.entity, "id": obj.id, "label": label, "sublabel": sublabel, "score": round(hit.score, 4)}
+
+
+# --- response schemas: one per kind, the shapes hit_to_dict() gives ------------------------------
+
+def _entity_field(*entities: str) -> serializers.CharField:
+    """The `entity` of a result: an inline enum (one value for one kind's hits), not a shared component."""
+
+    @extend_schema_field({"type": "string", "enum": list(entities)})
+    class EntityField(serializers.CharField):
+        pass
+
+    return EntityField()
+
+
+class HitRef(serializers.Serializer):
+    id = serializers.IntegerField()
+
+
+class HitArtistRef(HitRef):
+    name = serializers.CharField()
+
+
+class HitAlbumRef(HitRef):
+    title = serializers.CharField()
+
+
+class HitOwnerRef(HitRef):
+    username = serializers.CharField()
+
+
+class _HitBase(serializers.Serializer):
+    id = serializers.IntegerField()
+    score = serializers.FloatField(help_text="Relevance, higher is better (rounded to 4 places)")
+    popularity = serializers.FloatField()
+
+
+class TrackHitSerializer(_HitBase):
+    entity = _entity_field("track")
+    title = serializers.CharField()
+    artist = HitArtistRef()
+    album = HitAlbumRef(allow_null=True)
+    genre = serializers.CharField(allow_null=True, help_text="Genre name")
+    duration_ms = serializers.IntegerField(allow_null=True)
+    tempo = serializers.FloatField(allow_null=True, help_text="Beats per minute")
+    energy = serializers.FloatField(allow_null=True)
+
+
+class ArtistHitSerializer(_HitBase):
+    entity = _entity_field("artist")
+    name = serializers.CharField()
+    country = serializers.CharField(allow_blank=True, help_text="ISO 3166-1 alpha-2 code, or empty")
+
+
+class AlbumHitSerializer(_HitBase):
+    entity = _entity_field("album")
+    title = serializers.CharField()
+    artist = HitArtistRef()
+    release_date = serializers.DateField(allow_null=True)
+
+
+class PlaylistHitSerializer(_HitBase):
+    entity = _entity_field("playlist")
+    title = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
+    is_public = serializers.BooleanField()
+    owner = HitOwnerRef()
+
+
+# Filters that narrow each kind (search.backends); the others are accepted and do nothing.
+FILTERS_OF = {
+    "track": ("genre", "artist", "year_min", "year_max", "tempo_min", "tempo_max", "energy_min", "energy_max"),
+    "artist": ("genre",),
+    "album": ("artist", "year_min", "year_max"),
+    "playlist": (),
+}
+ALL_FILTERS = FILTERS_OF["track"]
+
+HIT_SERIALIZERS = {
+    "track": TrackHitSerializer, "artist": ArtistHitSerializer, "album": AlbumHitSerializer, "playlist": PlaylistHitSerializer,
+}
+
+
+class SuggestionSerializer(serializers.Serializer):
+    entity = serializers.ChoiceField(choices=ENTITIES)
+    id = serializers.IntegerField()
+    label = serializers.CharField()
+    sublabel = serializers.CharField()
+    score = serializers.FloatField()
+
+
+class SuggestResponseSerializer(serializers.Serializer):
+    results = SuggestionSerializer(many=True)

@@ -1,17 +1,24 @@
 """Search: validate a query, ask the configured backend, announce searches and clicks."""
 from __future__ import annotations
 
+import logging
 import re
 import time
+from collections.abc import Iterable
 from dataclasses import replace
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from .backends import ENTITIES, Hit, SearchFilters, SearchRequest, get_backend
+from accounts.permissions import user_is_admin, user_is_artist
+
+from .backends import ENTITIES, Hit, SearchFilters, SearchRequest, SearchScope, get_backend
 from .folding import fold
+from .selectors import hits_visible
 from .signals import search_performed, search_result_clicked
+
+logger = logging.getLogger("search")
 
 # Longer queries are refused: no title is that long, and each word costs an index probe.
 MAX_QUERY_CHARS = 200
@@ -19,10 +26,25 @@ MAX_QUERY_WORDS = 12
 _WORD = re.compile(r"\w+")
 
 
+def search_scope(user) -> SearchScope:
+    """The backends' pre-filter for this viewer (a superset of what visible_to lets them see)."""
+    if user_is_admin(user):
+        return SearchScope(sees_all=True, user_id=user.pk)
+    if user is None or not user.is_authenticated:
+        return SearchScope()
+    artist_id = None
+    if user_is_artist(user):
+        from catalog.models import Artist
+
+        artist_id = Artist.objects.filter(user=user).values_list("pk", flat=True).first()
+    return SearchScope(user_id=user.pk, artist_id=artist_id)
+
+
 def search_request_build(
-    *, entity: str, query: str, user_id: int | None = None, filters: SearchFilters | None = None, limit: int | None = None
+    *, entity: str, query: str, user=None, filters: SearchFilters | None = None, limit: int | None = None,
+    scope: SearchScope | None = None,
 ) -> SearchRequest:
-    """Validate and fold a query; raise ValidationError on {"q": ...} for empty or too long ones."""
+    """Validate and fold a query for `user` (None: anonymous); raise ValidationError on {"q": ...} for empty or too long ones."""
     if entity not in ENTITIES:
         raise ValidationError({"entity": f"Choose one of: {', '.join(ENTITIES)}."})
     text = (query or "").strip()
@@ -32,35 +54,41 @@ def search_request_build(
         raise ValidationError({"q": f"The query is too long: at most {MAX_QUERY_CHARS} characters."})
     folded = fold(text)
     words = tuple(_WORD.findall(folded))[:MAX_QUERY_WORDS]
+    signed_in = user is not None and user.is_authenticated
     return SearchRequest(
-        entity=entity, text=text, folded=" ".join(words), words=words, user_id=user_id,
+        entity=entity, text=text, folded=" ".join(words), words=words, user_id=user.pk if signed_in else None,
         filters=filters or SearchFilters(), limit=limit or settings.SEARCH_MAX_RESULTS,
+        scope=scope if scope is not None else search_scope(user), viewer=user if signed_in else None,
     )
 
 
-def search_run(*, request: SearchRequest, user=None, announce: bool = True) -> list[Hit]:
-    """Return ranked hits (at most request.limit) and announce the search after commit.
+def search_run(*, request: SearchRequest, announce: bool = True) -> list[Hit]:
+    """Return the ranked hits (at most request.limit) the viewer may see; announce the search after commit.
 
-    A query with no letter or digit (only punctuation or emoji) finds nothing; that is an
-    answer, not an error.
+    Whatever the backend returns is loaded through visible_to(request.viewer): a stale index
+    never shows a row the viewer may not see. A query with no letter or digit (only
+    punctuation or emoji) finds nothing; that is an answer, not an error.
     """
     hits = get_backend().search(request) if request.words else []
+    hits = hits_visible(hits=hits, user=request.viewer)
     if announce:
-        _announce(search_performed, user=user, query=request.text, results_count=len(hits), entity=request.entity)
+        _announce(search_performed, user=request.viewer, query=request.text, results_count=len(hits),
+                  entity=request.entity)
     return hits
 
 
 def suggest(*, query: str, user=None, per_entity: int | None = None) -> list[Hit]:
     """Mixed entities for the first letters typed: the best few of each, best first overall."""
     per_entity = per_entity or settings.SEARCH_SUGGEST_PER_ENTITY
-    user_id = getattr(user, "id", None)
     backend = get_backend()
+    scope = search_scope(user)
     hits: list[Hit] = []
     for entity in ENTITIES:
-        request = search_request_build(entity=entity, query=query, user_id=user_id, limit=per_entity)
+        request = search_request_build(entity=entity, query=query, user=user, limit=per_entity, scope=scope)
         if request.words:
             # Fewer candidates than a full search: a keystroke needs the best few, fast.
             hits.extend(backend.search(replace(request, candidates=settings.SEARCH_SUGGEST_CANDIDATES)))
+    hits = hits_visible(hits=hits, user=user)
     order = {entity: i for i, entity in enumerate(ENTITIES)}
     hits.sort(key=lambda h: (-round(h.score, 4), -h.popularity, order[h.entity], h.id))
     return hits
@@ -82,6 +110,92 @@ def index_tracks(*, track_ids: list[int] | None = None) -> int:
     the documents are sent in batches of SEARCH_INDEX_BATCH.
     """
     return get_backend().index_tracks(track_ids=track_ids)
+
+
+def search_index_changes(*, changes: dict[str, list[int]]) -> int:
+    """Bring the index up to date for these rows ({entity: ids}); rows gone from the database leave it.
+
+    Idempotent: each row is sent as it is now (or deleted), so a repeated or late batch is
+    harmless. A no-op returning 0 on PostgreSQL (triggers keep its search columns).
+    """
+    backend = get_backend()
+    sent = 0
+    for entity, ids in changes.items():
+        if entity not in ENTITIES:
+            raise ValueError(f"Unknown search entity {entity!r}")
+        if ids:
+            sent += backend.index_objects(entity=entity, ids=sorted({int(i) for i in ids}))
+    return sent
+
+
+class IndexBatch:
+    """The rows one transaction changed, sent to the index by one task once it commits.
+
+    Registered with transaction.on_commit the first time a transaction changes a searchable
+    row; later changes in the same transaction join it. A rolled-back transaction drops it
+    (Django discards its on_commit callbacks), so nothing is indexed for it.
+    """
+
+    def __init__(self):
+        self.changes: dict[str, set[int]] = {}
+
+    def add(self, entity: str, ids: Iterable[int]) -> None:
+        self.changes.setdefault(entity, set()).update(ids)
+
+    def payload(self) -> dict[str, list[int]]:
+        return {entity: sorted(ids) for entity, ids in self.changes.items() if ids}
+
+    def __call__(self) -> None:
+        connection = transaction.get_connection()
+        if getattr(connection, "_search_index_batch", None) is self:
+            connection._search_index_batch = None
+        from .tasks import index_changes_task
+
+        index_changes_task.delay(self.payload())
+
+
+def _open_batch() -> IndexBatch | None:
+    """The batch of the current transaction, if one is registered and still pending."""
+    connection = transaction.get_connection()
+    batch = getattr(connection, "_search_index_batch", None)
+    if batch is None or not connection.in_atomic_block:
+        return None
+    # Gone from the pending callbacks: its savepoint or transaction was rolled back, or it ran.
+    return batch if any(entry[1] is batch for entry in connection.run_on_commit) else None
+
+
+def search_index_enqueue(*, entity: str, ids: Iterable[int | None]) -> None:
+    """Have these rows re-indexed once the current transaction commits (batched per transaction, ids only).
+
+    Called by the services that create, change or delete searchable rows. Nothing to do on
+    PostgreSQL, whose search columns the database keeps current.
+    """
+    if entity not in ENTITIES:
+        raise ValueError(f"Unknown search entity {entity!r}")
+    if not get_backend().needs_sync:
+        return
+    wanted = {int(i) for i in ids if i is not None}
+    if not wanted:
+        return
+    batch = _open_batch()
+    if batch is not None:
+        batch.add(entity, wanted)
+        return
+    batch = IndexBatch()
+    batch.add(entity, wanted)
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:
+        connection._search_index_batch = batch
+    # robust: the write is committed; a broker outage is logged and healed by the hourly index step.
+    transaction.on_commit(batch, robust=True)
+
+
+def search_index_track_changes(*, tracks: Iterable) -> None:
+    """Re-index tracks and what carries their names or popularity: their artists and albums."""
+    for track in tracks:
+        search_index_enqueue(entity="track", ids=[track.pk])
+        search_index_enqueue(entity="artist", ids=[track.artist_id])
+        search_index_enqueue(entity="album", ids=[track.album_id])
 
 
 def search_health() -> dict:

@@ -26,3 +26,12 @@ def rebuild_index_task(entity: str) -> str:
     from .es import rebuild
 
     return rebuild(entity)
+
+
+@shared_task(
+    name="search.index_changes", autoretry_for=(ESConnectionError, TransportError), retry_backoff=True,
+    retry_backoff_max=300, max_retries=6,
+)
+def index_changes_task(changes: dict[str, list[int]]) -> int:
+    """Send the rows one transaction changed ({entity: ids}) to the search index (a no-op on PostgreSQL)."""
+    return services.search_index_changes(changes=changes)

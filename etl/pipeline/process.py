@@ -29,6 +29,7 @@ from etl.audio.features import analyse
 from etl.audio.genre_model import genre_predict
 from etl.models import RegistryStatus, S3FileRegistry, TrackUpload, UploadStatus
 from jonquils.storage import bucket_storage, local_copy, object_stat
+from search.services import search_index_track_changes
 
 ANALYSIS_SAMPLE_RATE = 22_050
 
@@ -239,6 +240,7 @@ def _load(*, registry_id: int, token: int, facts: FileFacts) -> Track | None:
             upload.track, upload.status, upload.error_message = track, UploadStatus.DONE, ""
             upload.metadata = {**upload.metadata, "tags": tags, "decoded_s": round(facts.decoded_s, 3)}
             upload.save(update_fields=["track", "status", "error_message", "metadata", "updated_at"])
+        search_index_track_changes(tracks=[track])  # findable once committed, not at the next hourly step
     track.created_now = created
     return track
 

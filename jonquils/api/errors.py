@@ -1,7 +1,9 @@
 """One error format for every API response: {"error": "<code>", "detail": ..., "fields": {...}}.
 
 Services raise Django's ValidationError / PermissionDenied / ObjectDoesNotExist or a
-DomainError; DRF raises its own APIException subclasses. Both end here.
+domain exception (jonquils.exceptions); DRF raises its own APIException subclasses. Both
+end here. Which HTTP status a domain exception gets is decided here, by its class
+(DOMAIN_STATUS), not by the exception.
 """
 from __future__ import annotations
 
@@ -20,21 +22,28 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from jonquils.exceptions import DomainError, NotAuthenticatedError, UnavailableError, UnprocessableError
+
+__all__ = ["DOMAIN_STATUS", "DomainError", "api_exception_handler", "domain_status", "json_not_found", "json_server_error"]
+
 logger = logging.getLogger("jonquils.api")
 
 
-class DomainError(Exception):
-    """A business rule refused the request; `code` names it, the message explains it."""
+# The HTTP status of each domain exception class; a subclass takes its nearest listed ancestor's.
+DOMAIN_STATUS: dict[type[DomainError], int] = {
+    NotAuthenticatedError: status.HTTP_401_UNAUTHORIZED,
+    UnprocessableError: status.HTTP_422_UNPROCESSABLE_ENTITY,
+    UnavailableError: status.HTTP_503_SERVICE_UNAVAILABLE,
+    DomainError: status.HTTP_409_CONFLICT,
+}
 
-    code = "conflict"
-    status_code = status.HTTP_409_CONFLICT
 
-    def __init__(self, message: str, *, code: str | None = None, status_code: int | None = None):
-        super().__init__(message)
-        if code:
-            self.code = code
-        if status_code:
-            self.status_code = status_code
+def domain_status(exc: DomainError) -> int:
+    """The HTTP status of a domain exception: its class's, else its nearest ancestor's in DOMAIN_STATUS."""
+    for cls in type(exc).__mro__:
+        if cls in DOMAIN_STATUS:
+            return DOMAIN_STATUS[cls]
+    return status.HTTP_409_CONFLICT
 
 
 def _error_body(code: str, detail, fields: dict | None = None) -> dict:
@@ -64,7 +73,7 @@ def api_exception_handler(exc, context):
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, DomainError):
-        return Response(_error_body(exc.code, str(exc)), status=exc.status_code)
+        return Response(_error_body(exc.code, str(exc)), status=domain_status(exc))
     elif isinstance(exc, RequestDataTooBig):
         # Raised while DRF parses the body: the client's fault, not a server error.
         return Response(_error_body("too_large", "The request body is too large."), status=413)

@@ -5,9 +5,9 @@ from functools import lru_cache
 
 from django.conf import settings
 
-from .base import ENTITIES, Hit, SearchBackend, SearchFilters, SearchRequest
+from .base import ENTITIES, Hit, SearchBackend, SearchFilters, SearchRequest, SearchScope
 
-__all__ = ["ENTITIES", "Hit", "SearchBackend", "SearchFilters", "SearchRequest", "get_backend"]
+__all__ = ["ENTITIES", "Hit", "SearchBackend", "SearchFilters", "SearchRequest", "SearchScope", "get_backend"]
 
 
 @lru_cache(maxsize=4)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 ENTITIES = ("track", "artist", "album", "playlist")
 
@@ -21,6 +21,24 @@ class SearchFilters:
 
 
 @dataclass(frozen=True)
+class SearchScope:
+    """Which rows a backend may skip for this viewer: a cheap pre-filter, never the rule itself.
+
+    The rule is `visible_to(user)` of each model, applied when hits are loaded
+    (search.selectors.hits_visible): a stale index cannot show a row the viewer may not see.
+    The scope only keeps rows the viewer can never see from using up the ranked candidates,
+    so it must never drop a row `visible_to` would keep. Built by search.services.search_scope.
+
+    sees_all: admins (no pre-filter). user_id: the viewer's own private playlists.
+    artist_id: the viewer's own artist profile, whose unfinished tracks they may see.
+    """
+
+    sees_all: bool = False
+    user_id: int | None = None
+    artist_id: int | None = None
+
+
+@dataclass(frozen=True)
 class SearchRequest:
     """A validated query: `text` as typed (trimmed), `folded` and `words` as search.folding made them."""
 
@@ -30,6 +48,9 @@ class SearchRequest:
     words: tuple[str, ...]
     user_id: int | None = None
     filters: SearchFilters = field(default_factory=SearchFilters)
+    scope: SearchScope = field(default_factory=SearchScope)
+    # Who searches (a User, or None for anonymous): hits are loaded through visible_to(viewer).
+    viewer: Any = field(default=None, compare=False, repr=False)
     limit: int = 500
     candidates: int | None = None  # None: settings.SEARCH_CANDIDATE_LIMIT
 
@@ -44,12 +65,17 @@ class Hit:
 
 class SearchBackend(Protocol):
     name: str
+    # True when writes must be sent to the index (Elasticsearch); False when the database keeps it (PostgreSQL).
+    needs_sync: bool
 
     def search(self, request: SearchRequest) -> list[Hit]:
         """Return at most request.limit hits, best first (relevance, then popularity)."""
 
     def index_tracks(self, *, track_ids: list[int] | None = None) -> int:
         """Bring the index up to date for these tracks (all when None); return how many were sent."""
+
+    def index_objects(self, *, entity: str, ids: list[int]) -> int:
+        """Bring the index up to date for these rows of one entity (deleted rows leave it); return how many were sent."""
 
     def ping(self) -> dict:
         """Run a trivial query; raise when the backend cannot answer."""

@@ -7,7 +7,7 @@ artist/album (2) above description/bio/genre (1). Sort: _score, then popularity.
 """
 from __future__ import annotations
 
-from .base import Hit, SearchFilters, SearchRequest
+from .base import Hit, SearchFilters, SearchRequest, SearchScope
 
 # entity -> (name fields, boost) used by all three clauses
 FIELDS = {
@@ -20,15 +20,31 @@ FIELDS = {
 NAME_FIELDS = {"title", "name", "artist_name"}
 
 
-def _filters(entity: str, filters: SearchFilters, user_id: int | None) -> list[dict]:
-    out: list[dict] = []
+def _scope(entity: str, scope: SearchScope) -> list[dict]:
+    """The pre-filter of search.backends.base.SearchScope (the rule is visible_to, applied at loading)."""
+    if scope.sees_all:
+        return []
+    if entity == "track":
+        visible = [{"term": {"processing_status": "ready"}}]
+        if scope.artist_id is not None:
+            visible.append({"term": {"artist_id": scope.artist_id}})
+    elif entity == "playlist":
+        visible = [{"term": {"is_public": True}}]
+        if scope.user_id is not None:
+            visible.append({"term": {"owner_id": scope.user_id}})
+    else:
+        return []  # artists and albums: few are hidden, visible_to drops them at loading
+    return [{"bool": {"should": visible, "minimum_should_match": 1}}]
+
+
+def _filters(entity: str, filters: SearchFilters, scope: SearchScope) -> list[dict]:
+    out: list[dict] = _scope(entity, scope)
 
     def rng(field: str, low, high) -> None:
         if low is not None or high is not None:
             out.append({"range": {field: {k: v for k, v in (("gte", low), ("lte", high)) if v is not None}}})
 
     if entity == "track":
-        out.append({"term": {"processing_status": "ready"}})
         if filters.genre_id is not None:
             out.append({"term": {"genre_id": filters.genre_id}})
         if filters.genre_name:
@@ -47,11 +63,6 @@ def _filters(entity: str, filters: SearchFilters, user_id: int | None) -> list[d
             out.append({"term": {"genre_ids": filters.genre_id}})
         if filters.genre_name:
             out.append({"term": {"genre_keys": filters.genre_name.lower()}})
-    elif entity == "playlist":
-        visible = [{"term": {"is_public": True}}]
-        if user_id is not None:
-            visible.append({"term": {"owner_id": user_id}})
-        out.append({"bool": {"should": visible, "minimum_should_match": 1}})
     return out
 
 
@@ -70,7 +81,7 @@ def build_query(request: SearchRequest) -> dict:
     return {
         "query": {"bool": {
             "should": should, "minimum_should_match": 1,
-            "filter": _filters(request.entity, request.filters, request.user_id),
+            "filter": _filters(request.entity, request.filters, request.scope),
         }},
         "sort": [{"_score": "desc"}, {"popularity": "desc"}],
         "size": request.limit,
@@ -80,8 +91,23 @@ def build_query(request: SearchRequest) -> dict:
     }
 
 
+def hits_from_response(entity: str, response: dict) -> list[Hit]:
+    """The ranked hits of a raw search response (`{"hits": {"hits": [{"_id", "_score", "_source"}]}}`).
+
+    Ids only: whether the viewer may see a row is decided when the hits are loaded
+    (search.selectors.hits_visible), so a document the index still holds for a row that was
+    made private, unpublished or deleted is never shown.
+    """
+    return [
+        Hit(entity=entity, id=int(hit["_id"]), score=float(hit.get("_score") or 0.0),
+            popularity=float((hit.get("_source") or {}).get("popularity") or 0.0))
+        for hit in response["hits"]["hits"]
+    ]
+
+
 class ElasticsearchBackend:
     name = "elasticsearch"
+    needs_sync = True
 
     def search(self, request: SearchRequest) -> list[Hit]:
         from search.documents import DOCUMENTS
@@ -89,16 +115,17 @@ class ElasticsearchBackend:
         if not request.words:
             return []
         response = DOCUMENTS[request.entity].search().update_from_dict(build_query(request)).execute()
-        return [
-            Hit(entity=request.entity, id=int(hit.meta.id), score=float(hit.meta.score or 0.0),
-                popularity=float(getattr(hit, "popularity", 0.0) or 0.0))
-            for hit in response
-        ]
+        return hits_from_response(request.entity, response.to_dict())
 
     def index_tracks(self, *, track_ids: list[int] | None = None) -> int:
         from search.es import index_objects
 
         return index_objects("track", ids=track_ids)
+
+    def index_objects(self, *, entity: str, ids: list[int]) -> int:
+        from search.es import index_objects
+
+        return index_objects(entity, ids=ids)
 
     def ping(self) -> dict:
         from elasticsearch.dsl.connections import connections

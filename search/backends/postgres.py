@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection
 
-from .base import Hit, SearchFilters, SearchRequest
+from .base import Hit, SearchFilters, SearchRequest, SearchScope
 
 _POPULARITY = {  # over the candidate rows `c` (no second visit of the table)
     "track": "c.popularity",
@@ -43,10 +43,22 @@ class _Where:
     params: dict
 
 
-def _filters(entity: str, filters: SearchFilters, user_id: int | None) -> _Where:
-    where, params = [], {}
+def _scope(entity: str, scope: SearchScope) -> _Where:
+    """The pre-filter of search.backends.base.SearchScope (the rule is visible_to, applied at loading)."""
+    if scope.sees_all:
+        return _Where([], {})
     if entity == "track":
-        where.append("e.processing_status = 'ready'")
+        own = " OR e.artist_id = %(scope_artist_id)s" if scope.artist_id is not None else ""
+        return _Where([f"(e.processing_status = 'ready'{own})"], {"scope_artist_id": scope.artist_id})
+    if entity == "playlist":
+        return _Where(["(e.is_public OR e.owner_id = %(scope_user_id)s)"], {"scope_user_id": scope.user_id})
+    return _Where([], {})  # artists and albums: few are hidden, visible_to drops them at loading
+
+
+def _filters(entity: str, filters: SearchFilters, scope: SearchScope) -> _Where:
+    scoped = _scope(entity, scope)
+    where, params = list(scoped.sql), dict(scoped.params)
+    if entity == "track":
         if filters.genre_id is not None:
             where.append("e.genre_id = %(genre_id)s")
         if filters.genre_name:
@@ -74,9 +86,6 @@ def _filters(entity: str, filters: SearchFilters, user_id: int | None) -> _Where
                 "EXISTS (SELECT 1 FROM tracks g WHERE g.artist_id = e.id AND (g.genre_id = %(genre_id)s"
                 " OR g.genre_id IN (SELECT n.id FROM genres n WHERE lower(n.name) = lower(%(genre_name)s))))"
             )
-    elif entity == "playlist":
-        where.append("(e.is_public OR e.owner_id = %(user_id)s)")
-        params["user_id"] = user_id
     params.update({k: v for k, v in vars(filters).items()})
     return _Where(where or ["TRUE"], params)
 
@@ -85,7 +94,7 @@ def build_search_sql(request: SearchRequest, *, candidates: int, fuzzy_below: in
     """Return the SQL and parameters of one search (see the module docstring)."""
     entity = request.entity
     table = _TABLE[entity]
-    where = _filters(entity, request.filters, request.user_id)
+    where = _filters(entity, request.filters, request.scope)
     cond = " AND ".join(where.sql)
     params = {
         **where.params,
@@ -139,6 +148,7 @@ LIMIT %(limit)s"""
 
 class PostgresBackend:
     name = "postgres"
+    needs_sync = False
 
     def search(self, request: SearchRequest) -> list[Hit]:
         if not request.words:
@@ -152,6 +162,10 @@ class PostgresBackend:
         return [Hit(entity=request.entity, id=row[0], score=float(row[1]), popularity=float(row[2])) for row in rows]
 
     def index_tracks(self, *, track_ids: list[int] | None = None) -> int:
+        """Nothing to send: the database keeps the search columns current (triggers)."""
+        return 0
+
+    def index_objects(self, *, entity: str, ids: list[int]) -> int:
         """Nothing to send: the database keeps the search columns current (triggers)."""
         return 0
 

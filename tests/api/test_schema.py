@@ -86,3 +86,44 @@ def test_sidecar_assets_exist_for_the_pages():
     for asset in ("drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js",
                   "drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js"):
         assert finders.find(asset), asset
+
+
+SEARCH_KINDS = {
+    "tracks": ("TrackHit", {"title", "artist", "album", "genre", "duration_ms", "tempo", "energy"}),
+    "artists": ("ArtistHit", {"name", "country"}),
+    "albums": ("AlbumHit", {"title", "artist", "release_date"}),
+    "playlists": ("PlaylistHit", {"title", "description", "is_public", "owner"}),
+}
+
+
+def _resolve(schema: dict, node: dict) -> dict:
+    ref = node.get("$ref") or (node.get("allOf") or [{}])[0].get("$ref")
+    return schema["components"]["schemas"][ref.rsplit("/", 1)[1]] if ref else node
+
+
+def test_each_search_kind_is_its_own_operation_with_typed_results(schema):
+    paths = schema["paths"]
+    assert not [p for p in paths if "{kind}" in p]  # no more one operation for four shapes
+    operation_ids = set()
+    for kind, (component, fields) in SEARCH_KINDS.items():
+        operation = paths[f"/api/v1/search/{kind}/"]["get"]
+        operation_ids.add(operation["operationId"])
+        page = _resolve(schema, operation["responses"]["200"]["content"]["application/json"]["schema"])
+        assert set(page["properties"]) == {"count", "next", "previous", "results"}
+        item = page["properties"]["results"]["items"]
+        assert item["$ref"] == f"#/components/schemas/{component}"
+        hit = _resolve(schema, item)
+        assert set(hit["properties"]) == {"entity", "id", "score", "popularity", *fields}
+        assert set(hit["required"]) == set(hit["properties"])
+        assert _resolve(schema, hit["properties"]["entity"])["enum"] == [kind[:-1]]
+        assert {"q", "page", "page_size"} <= {p["name"] for p in operation["parameters"]}
+    assert operation_ids == {"search_tracks", "search_artists", "search_albums", "search_playlists"}
+    track_hit = _resolve(schema, {"$ref": "#/components/schemas/TrackHit"})
+    assert set(_resolve(schema, track_hit["properties"]["artist"])["properties"]) == {"id", "name"}
+    # Filters are listed only where they narrow the results.
+    params = {kind: {p["name"] for p in paths[f"/api/v1/search/{kind}/"]["get"]["parameters"]} for kind in SEARCH_KINDS}
+    assert {"tempo_min", "energy_max", "year_min", "genre", "artist"} <= params["tracks"]
+    assert "tempo_min" not in params["artists"] and "genre" in params["artists"]
+    assert params["playlists"] == {"q", "page", "page_size"}
+    suggest = paths["/api/v1/search/suggest/"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert _resolve(schema, suggest)["properties"]["results"]["type"] == "array"

@@ -24,13 +24,15 @@ def artist_user():
 
 def test_artist_list_is_ordered_by_name_then_id():
     b, a1, a2 = ArtistFactory(name="Beta"), ArtistFactory(name="Alpha"), ArtistFactory(name="Alpha")
+    for artist in (b, a1, a2):
+        TrackFactory(artist=artist)
     assert ids(client_for().get(f"{V1}/artists")) == [a1.id, a2.id, b.id]
 
 
 def test_artist_detail_counts_public_tracks_and_albums():
     artist = ArtistFactory(name=EMOJI_TITLE)
-    AlbumFactory(artist=artist)
-    TrackFactory(artist=artist)
+    TrackFactory(artist=artist, album=AlbumFactory(artist=artist))
+    AlbumFactory(artist=artist)  # empty: not shown to the public (Album.visible_to)
     TrackFactory(artist=artist, processing_status=ProcessingStatus.FAILED)
 
     body = client_for().get(f"{V1}/artists/{artist.id}/").json()
@@ -49,12 +51,14 @@ def test_artist_tracks_and_albums():
     old = AlbumFactory(artist=artist, release_date=dt.date(1990, 1, 1))
     new = AlbumFactory(artist=artist, release_date=dt.date(2020, 1, 1))
     undated = AlbumFactory(artist=artist)
-    AlbumFactory()
-    hit, miss = TrackFactory(artist=artist, popularity=9), TrackFactory(artist=artist, popularity=1)
-    TrackFactory(artist=artist, processing_status=ProcessingStatus.PENDING)
+    unfinished = AlbumFactory(artist=artist, release_date=dt.date(2025, 1, 1))
+    TrackFactory(album=AlbumFactory())
+    hit, miss = TrackFactory(artist=artist, album=new, popularity=9), TrackFactory(artist=artist, album=old, popularity=1)
+    last = TrackFactory(artist=artist, album=undated, popularity=0)
+    TrackFactory(artist=artist, album=unfinished, processing_status=ProcessingStatus.PENDING)
     TrackFactory()
 
-    assert ids(client_for().get(f"{V1}/artists/{artist.id}/tracks/")) == [hit.id, miss.id]
+    assert ids(client_for().get(f"{V1}/artists/{artist.id}/tracks/")) == [hit.id, miss.id, last.id]
     assert ids(client_for().get(f"{V1}/artists/{artist.id}/albums")) == [new.id, old.id, undated.id]
 
 
@@ -88,6 +92,7 @@ def test_bad_artist_input_is_400(payload, field):
 
 def test_only_owner_or_admin_updates_an_artist(artist_user):
     mine, other = artist_user.artist_profile, ArtistFactory(name="Other")
+    TrackFactory(artist=other)
 
     response = client_for(artist_user).patch(f"{V1}/artists/{mine.id}", {"name": SQL_LIKE}, format="json")
     assert response.status_code == 200 and response.json()["name"] == SQL_LIKE
@@ -124,7 +129,9 @@ def test_album_list_filters_by_artist_and_year():
     artist = ArtistFactory()
     a = AlbumFactory(artist=artist, release_date=dt.date(2011, 2, 3))
     b = AlbumFactory(release_date=dt.date(2011, 5, 5))
-    AlbumFactory(release_date=dt.date(2012, 1, 1))
+    c = AlbumFactory(release_date=dt.date(2012, 1, 1))
+    for album in (a, b, c):
+        TrackFactory(artist=album.artist, album=album)
     assert ids(client_for().get(f"{V1}/albums/?artist={artist.id}")) == [a.id]
     assert ids(client_for().get(f"{V1}/albums?year=2011")) == [a.id, b.id]
     assert_error(client_for().get(f"{V1}/albums?artist=x"), 400, "invalid", {"artist"})
@@ -146,6 +153,7 @@ def test_album_create_and_update_by_role(artist_user):
     assert Album.objects.count() == 1
 
     other_album = AlbumFactory(title="Theirs")
+    TrackFactory(artist=other_album.artist, album=other_album)
     assert_error(client_for(artist_user).patch(f"{V1}/albums/{other_album.id}", {"title": "Mine now"}, format="json"), 403)
     assert client_for(artist_user).patch(f"{V1}/albums/{album.id}", {"release_date": None}, format="json").status_code == 200
     other_album.refresh_from_db()
@@ -179,7 +187,7 @@ def test_list_endpoints_cost_bounded_queries(path, page_size, django_assert_max_
     artist = ArtistFactory()
     for i in range(60):
         GenreFactory()
-        ArtistFactory()
+        TrackFactory(artist=ArtistFactory())
         album = AlbumFactory(artist=artist)
         TrackFactory(artist=artist, album=album, genre=GenreFactory(name=f"g{i}"))
     url = f"{V1}/" + path.format(artist=artist.id) + f"?page_size={page_size}"

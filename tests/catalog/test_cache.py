@@ -74,8 +74,11 @@ def test_new_track_appears_in_the_cached_album_and_artist_counts(owner, album, d
         response = client_for(owner).delete(f"{V1}/tracks/{album.tracks.get().id}")
     assert response.status_code == 204
 
-    assert client.get(f"{V1}/artists/{album.artist_id}").json()["track_count"] == 0
-    assert client.get(f"{V1}/albums/{album.id}").json()["tracks"] == []
+    # Their last ready track gone, the artist and album leave the public catalog (visible_to).
+    assert client.get(f"{V1}/artists/{album.artist_id}").status_code == 404
+    assert client.get(f"{V1}/albums/{album.id}").status_code == 404
+    assert client_for(owner).get(f"{V1}/artists/{album.artist_id}").json()["track_count"] == 0
+    assert client_for(owner).get(f"{V1}/albums/{album.id}").json()["tracks"] == []
 
 
 def test_a_refused_write_does_not_invalidate(album, django_capture_on_commit_callbacks):

@@ -220,3 +220,18 @@ def test_bad_clicks_are_400_and_announce_nothing(api, catalog, body, django_capt
 def test_a_page_costs_a_fixed_number_of_queries(api, catalog, django_assert_max_num_queries):
     with django_assert_max_num_queries(3):
         api.get(SEARCH.format("tracks"), {"q": "e"})
+
+
+def test_every_kind_answers_exactly_the_fields_its_schema_lists(api, catalog):
+    """The typed result schemas (search.serializers) describe what hit_to_dict really sends."""
+    from search.serializers import HIT_SERIALIZERS
+
+    api.force_authenticate(catalog["owner"])
+    for kind, query in (("tracks", "hells"), ("artists", "beatles"), ("albums", "abbey"), ("playlists", "road")):
+        results = api.get(SEARCH.format(kind), {"q": query}).json()["results"]
+        assert results, kind
+        serializer = HIT_SERIALIZERS[kind[:-1]]
+        for result in results:
+            assert set(result) == set(serializer().fields), kind
+            checked = serializer(data=result)
+            assert checked.is_valid(), (kind, checked.errors)

@@ -5,6 +5,7 @@ import pytest
 
 from search.selectors import hits_hydrate
 from search.services import search_request_build, search_run
+from tests.factories import AdminFactory, UserFactory
 
 TABLE = [
     # (entity, query, expected names at the top, in this order)
@@ -55,9 +56,11 @@ def test_one_letter_finds_by_prefix(catalog):
 
 @pytest.mark.django_db
 def test_private_playlists_are_found_only_by_their_owner(catalog):
-    def titles(user_id):
-        request = search_request_build(entity="playlist", query="road", user_id=user_id)
-        return [obj.title for _, obj in hits_hydrate(hits=search_run(request=request, announce=False))]
+    def titles(user):
+        request = search_request_build(entity="playlist", query="road", user=user)
+        return [obj.title for _, obj in hits_hydrate(hits=search_run(request=request, announce=False), user=user)]
 
     assert "Secret Road Songs" not in titles(None)
-    assert "Secret Road Songs" in titles(catalog["owner"].id)
+    assert "Secret Road Songs" not in titles(UserFactory())
+    assert "Secret Road Songs" in titles(catalog["owner"])
+    assert "Secret Road Songs" in titles(AdminFactory())  # as through the API's playlist list

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from search.backends import SearchFilters
+from search.backends import SearchFilters, SearchScope
 from search.backends.elastic import build_query
 from search.documents import DOCUMENTS
 from search.services import search_request_build
@@ -51,7 +51,7 @@ def test_filters_become_filter_clauses():
         filters=SearchFilters(genre_name="Rock", artist_id=7, year_min=1970, tempo_max=120.0, energy_min=0.5),
     )
     filters = build_query(request)["query"]["bool"]["filter"]
-    assert {"term": {"processing_status": "ready"}} in filters
+    assert {"bool": {"should": [{"term": {"processing_status": "ready"}}], "minimum_should_match": 1}} in filters
     assert {"term": {"genre_key": "rock"}} in filters
     assert {"term": {"artist_id": 7}} in filters
     assert {"range": {"year": {"gte": 1970}}} in filters
@@ -61,7 +61,7 @@ def test_filters_become_filter_clauses():
 
 def test_playlists_are_public_or_the_callers_own():
     anonymous = build_query(search_request_build(entity="playlist", query="road"))["query"]["bool"]["filter"]
-    owner = build_query(search_request_build(entity="playlist", query="road", user_id=5))["query"]["bool"]["filter"]
+    owner = build_query(search_request_build(entity="playlist", query="road", scope=SearchScope(user_id=5)))["query"]["bool"]["filter"]
     assert anonymous == [{"bool": {"should": [{"term": {"is_public": True}}], "minimum_should_match": 1}}]
     assert {"term": {"owner_id": 5}} in owner[0]["bool"]["should"]
 

@@ -83,7 +83,13 @@ def test_rows_written_by_plain_sql_are_searchable_without_application_code():
             [artist.id],
         )
         cursor.execute("INSERT INTO artists (name, bio, country, image, created_at, updated_at)"
-                       " VALUES ('Sigur Rós', '', '', '', now(), now())")
+                       " VALUES ('Sigur Rós', '', '', '', now(), now()) RETURNING id")
+        # An artist is found once one of their tracks is ready (Artist.visible_to).
+        cursor.execute(
+            "INSERT INTO tracks (artist_id, title, file_path, mime_type, checksum, popularity, processing_status,"
+            " processing_error, created_at, updated_at) VALUES (%s, 'Hoppípolla', '', '', '', 1, 'ready', '', now(), now())",
+            [cursor.fetchone()[0]],
+        )
     assert _found("track", "cafe number") == ["Café Number 3", "Café Number 2", "Café Number 1"]  # by popularity
     assert _found("artist", "sigur ros") == ["Sigur Rós"]
 
