@@ -9,6 +9,7 @@ a URL alone: signed, bound to one user and one track, expiring.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,27 +30,44 @@ class Unsatisfiable(Exception):
     pass
 
 
+# One range of the `bytes` unit, ASCII digits only ([0-9], never \d: str.isdigit() and \d accept
+# "²" or Arabic-Indic digits, which int() then refuses or misreads). Anything else is ignored.
+_BYTE_RANGE = re.compile(r"[ \t]*bytes[ \t]*=[ \t]*([0-9]*)[ \t]*-[ \t]*([0-9]*)[ \t]*", re.IGNORECASE | re.ASCII)
+# A Range header longer than this is no player's: ignored (whole body) without being parsed.
+MAX_RANGE_HEADER = 200
+# Positions with more significant digits than this exceed any object (10**18 bytes is an exabyte),
+# so they are compared as "beyond the end" instead of being converted.
+_MAX_DIGITS = 18
+_BEYOND = 10**_MAX_DIGITS
+
+
+def _position(digits: str) -> int:
+    significant = digits.lstrip("0")
+    return _BEYOND if len(significant) > _MAX_DIGITS else int(significant or "0")
+
+
 def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     """Return (start, end) inclusive for one satisfiable byte range, None to serve the whole body.
 
     Raises Unsatisfiable for a well-formed range that selects nothing of a `size`-byte body.
+    What cannot be parsed (another unit, several ranges, non-ASCII digits, an oversized
+    header) is ignored, as RFC 9110 asks: the whole body is served.
     """
-    if not header:
+    if not header or len(header) > MAX_RANGE_HEADER:
         return None
-    unit, _, spec = header.strip().partition("=")
-    if unit.strip().lower() != "bytes" or not spec or "," in spec:
-        return None  # another unit, or several ranges: answer with the whole body
-    first, dash, last = spec.strip().partition("-")
-    first, last = first.strip(), last.strip()
-    if not dash or (first and not first.isdigit()) or (last and not last.isdigit()) or (not first and not last):
-        return None  # malformed: ignored, as RFC 9110 asks
+    match = _BYTE_RANGE.fullmatch(header)
+    if match is None:
+        return None  # malformed, another unit or several ranges
+    first, last = match.groups()
+    if not first and not last:
+        return None
     if not first:  # suffix: the last N bytes
-        length = int(last)
+        length = _position(last)
         if length == 0 or size == 0:
             raise Unsatisfiable
         return max(0, size - length), size - 1
-    start = int(first)
-    end = int(last) if last else size - 1
+    start = _position(first)
+    end = _position(last) if last else size - 1
     if last and end < start:
         return None
     if start >= size:
