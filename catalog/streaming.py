@@ -19,7 +19,8 @@ from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpRespons
 from django.utils.http import http_date, parse_http_date_safe
 from rest_framework import authentication, exceptions
 
-from jonquils.storage import ObjectStat, is_s3, iter_range, presigned_url
+from catalog.media import media_open_range
+from jonquils.storage import ObjectStat, is_s3, presigned_url
 
 STREAM_TOKEN_SALT = "jonquils.stream-token"
 
@@ -155,7 +156,9 @@ def object_response(request, served: Served, *, allow_redirect: bool = True) -> 
     if request.method == "HEAD":
         response = HttpResponse(status=status, content_type=served.content_type)
     else:
-        response = StreamingHttpResponse(iter_range(storage, served.key, start, end), status=status,
+        # The first chunk is read here, so a vanished object or a failing storage becomes an
+        # error answer (MediaMissing / StorageUnavailable) instead of a cut-off 200.
+        response = StreamingHttpResponse(media_open_range(storage, served.key, start, end), status=status,
                                          content_type=served.content_type)
     response["Content-Length"] = str(length)
     if byte_range:
