@@ -193,7 +193,7 @@ class TrackStreamUrlView(APIView):
                                                              "expires_in_s": serializers.IntegerField()}))
     def get(self, request, pk: int):
         track = track_get_playable(track_id=int(pk), user=request.user)
-        token = stream_token_make(user_id=request.user.pk, track_id=track.pk)
+        token = stream_token_make(user=request.user, track_id=track.pk)
         url = request.build_absolute_uri(reverse("api:v1:tracks-stream", kwargs={"pk": track.pk})) + f"?token={token}"
         return Response({"url": url, "expires_in_s": settings.STREAM_TOKEN_TTL_S})
 

@@ -5,7 +5,8 @@ URL (unless settings.STREAM_S3_REDIRECT is off), otherwise the bytes themselves,
 64 KiB chunks, with single-range support (206/416), ETag/Last-Modified, If-None-Match,
 If-Modified-Since, If-Match and If-Range. A request for several ranges gets the whole body
 (RFC 9110 lets a server ignore Range). Stream tokens let an <audio> element authenticate with
-a URL alone: signed, bound to one user and one track, expiring.
+a URL alone: signed, bound to one user and one track, expiring, and to the user's credentials
+(password hash and sign-out counter), so a password change or a logout revokes them.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from datetime import datetime
 from django.conf import settings
 from django.core import signing
 from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.http import http_date, parse_http_date_safe
 from rest_framework import authentication, exceptions
 
@@ -175,16 +177,28 @@ class StreamGrant:
     track_id: int
 
 
-def stream_token_make(*, user_id: int, track_id: int) -> str:
-    return signing.dumps({"u": user_id, "t": track_id}, salt=STREAM_TOKEN_SALT, compress=False)
+def _credentials_digest(user) -> str:
+    """What a link is bound to: the password hash and the sign-out counter (as Django's reset tokens do)."""
+    return salted_hmac(STREAM_TOKEN_SALT, f"{user.pk}:{user.password}:{user.token_generation}",
+                       algorithm="sha256").hexdigest()[:32]
 
 
-def stream_token_read(token: str) -> tuple[int, int]:
-    """Return (user_id, track_id) of a valid, unexpired token; raise signing.BadSignature otherwise."""
+def stream_token_make(*, user, track_id: int) -> str:
+    """A signed link for one user and one track; a password change or a sign-out revokes it."""
+    return signing.dumps({"u": user.pk, "t": track_id, "k": _credentials_digest(user)},
+                         salt=STREAM_TOKEN_SALT, compress=False)
+
+
+def stream_token_read(token: str) -> tuple[int, int, str]:
+    """Return (user_id, track_id, credentials digest) of an unexpired token; raise signing.BadSignature otherwise."""
     payload = signing.loads(token, salt=STREAM_TOKEN_SALT, max_age=settings.STREAM_TOKEN_TTL_S)
-    if not isinstance(payload, dict) or not isinstance(payload.get("u"), int) or not isinstance(payload.get("t"), int):
+    if (not isinstance(payload, dict) or not isinstance(payload.get("u"), int) or not isinstance(payload.get("t"), int)
+            or not isinstance(payload.get("k"), str)):
         raise signing.BadSignature("malformed stream token")
-    return payload["u"], payload["t"]
+    return payload["u"], payload["t"], payload["k"]
+
+
+_LINK_REFUSED = "This stream link has expired or is not valid; ask for a new one."
 
 
 class StreamTokenAuthentication(authentication.BaseAuthentication):
@@ -195,14 +209,15 @@ class StreamTokenAuthentication(authentication.BaseAuthentication):
         if not token:
             return None
         try:
-            user_id, track_id = stream_token_read(token)
+            user_id, track_id, digest = stream_token_read(token)
         except signing.BadSignature as exc:  # includes SignatureExpired
-            raise exceptions.AuthenticationFailed("This stream link has expired or is not valid; ask for a new one.") from exc
+            raise exceptions.AuthenticationFailed(_LINK_REFUSED) from exc
         from django.contrib.auth import get_user_model
 
         user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
-        if user is None:
-            raise exceptions.AuthenticationFailed("This stream link has expired or is not valid; ask for a new one.")
+        if user is None or not constant_time_compare(digest, _credentials_digest(user)):
+            # signed out or password changed since the link was made
+            raise exceptions.AuthenticationFailed(_LINK_REFUSED)
         return user, StreamGrant(track_id=track_id)
 
     def authenticate_header(self, request):
