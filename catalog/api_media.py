@@ -203,7 +203,7 @@ class TrackDownloadView(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(responses={(200, "audio/*"): OpenApiTypes.BINARY, 403: None, 404: None})
+    @extend_schema(responses={(200, "audio/*"): OpenApiTypes.BINARY, 403: None, 404: None, 503: None})
     @media_errors
     def get(self, request, pk: int):
         track = track_get_downloadable(track_id=int(pk), user=request.user)
@@ -223,7 +223,7 @@ class TrackCoverView(APIView):
 
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(parameters=[CoverQuerySerializer], responses={(200, "image/jpeg"): OpenApiTypes.BINARY, 404: None})
+    @extend_schema(parameters=[CoverQuerySerializer], responses={(200, "image/jpeg"): OpenApiTypes.BINARY, 404: None, 503: None})
     @media_errors
     def get(self, request, pk: int):
         query = CoverQuerySerializer(data=request.query_params)
