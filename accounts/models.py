@@ -25,6 +25,9 @@ class User(AbstractUser):
     # Optional and given by the listener: it is what lets an artist see where the audience is
     # (analytics "listeners' countries, if known"); IPs are never geolocated.
     country = models.CharField(max_length=2, blank=True, default="", help_text="ISO 3166-1 alpha-2 code, e.g. GB")
+    # Part of what signs a stream link (catalog/streaming.py), with the password hash: bumped at
+    # every sign-out, so a logout revokes the links handed out before it.
+    token_generation = models.PositiveIntegerField(default=0, editable=False)
     # created_at replaces AbstractUser.date_joined: one timestamp, the seed's name.
     date_joined = None
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
@@ -97,6 +98,20 @@ def token_revoke(*, refresh: str, actor=None, all_devices: bool = False) -> None
         BlacklistedToken.objects.get_or_create(token=outstanding)
         if all_devices:
             refresh_tokens_revoke_all(user=outstanding.user)
+        user_token_generation_bump(user_id=outstanding.user_id)
+
+
+def user_token_generation_bump(*, user_id: int) -> None:
+    """Revoke every stream link of a user (they are signed with this counter): done at each sign-out."""
+    from .models import User
+
+    User.objects.filter(pk=user_id).update(token_generation=F("token_generation") + 1)
+
+
+def on_user_logged_out(sender, request, user, **kwargs) -> None:
+    """user_logged_out receiver: a session sign-out revokes stream links as a JWT logout does."""
+    if user is not None and user.pk is not None:
+        user_token_generation_bump(user_id=user.pk)
 
 
 def refresh_tokens_revoke_all(*, user) -> int:

@@ -1,6 +1,8 @@
 """Upload, stream, download and cover endpoints (thin: parse, call a service, shape the answer)."""
 from __future__ import annotations
 
+import functools
+
 from django.conf import settings
 from django.urls import reverse
 from django.utils.http import content_disposition_header
@@ -8,7 +10,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import APIException, NotFound, PermissionDenied
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -18,13 +20,21 @@ from rest_framework.views import APIView
 from accounts.permissions import IsArtistOrAdmin
 from catalog import transcode
 from catalog.covers import cover_key
-from catalog.media import track_display_filename, track_flag_missing_file, track_get_downloadable, track_get_playable
+from catalog.media import (
+    MediaMissing,
+    StorageUnavailable,
+    media_stat,
+    storage_errors,
+    track_display_filename,
+    track_get_downloadable,
+    track_get_playable,
+)
 from catalog.streaming import Served, StreamGrant, StreamTokenAuthentication, object_response, stream_token_make
 from catalog.upload_handlers import LimitedHashingUploadHandler
 from catalog.url_fetch import FetchRefused, fetch_url
 from etl.serializers import UploadOutputSerializer
 from etl.services import upload_create
-from jonquils.storage import bucket_storage, object_stat
+from jonquils.storage import bucket_storage
 
 
 def _accepted(result) -> Response:
@@ -100,13 +110,31 @@ class StreamQuerySerializer(serializers.Serializer):
         return attrs
 
 
+class StorageUnavailableError(APIException):
+    status_code = 503
+    default_code = "storage_unavailable"
+    default_detail = "The storage did not answer; try again in a moment."
+    wait = 5  # DRF's handler turns it into Retry-After
+
+
+def media_errors(view_method):
+    """A GET on media changes nothing: a missing object is 404, a failing storage 503 (error format)."""
+
+    @functools.wraps(view_method)
+    def wrapper(self, request, *args, **kwargs):
+        try:
+            return view_method(self, request, *args, **kwargs)
+        except MediaMissing as exc:
+            raise NotFound(str(exc)) from exc
+        except StorageUnavailable as exc:
+            raise StorageUnavailableError(str(exc)) from exc
+
+    return wrapper
+
+
 def _original(track) -> Served:
     storage = bucket_storage("tracks")
-    stat = object_stat(storage, track.file_path) if track.file_path else None
-    if stat is None:
-        if track.file_path:
-            track_flag_missing_file(track=track)
-        raise NotFound("The audio file of this track is missing from storage.")
+    stat = media_stat(storage, track.file_path, missing="The audio file of this track is missing from storage.")
     return Served(storage=storage, key=track.file_path, stat=stat,
                   content_type=track.mime_type or "application/octet-stream", etag_value=track.checksum or f"t{track.pk}")
 
@@ -130,6 +158,7 @@ class TrackStreamView(APIView):
         (206, "audio/*"): OpenApiResponse(OpenApiTypes.BINARY, description="the requested byte range"),
         302: OpenApiResponse(description="on S3: redirect to a presigned URL"),
         304: None, 400: None, 401: None, 403: None, 404: None, 416: None, 503: None})
+    @media_errors
     def get(self, request, pk: int):
         query = StreamQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -141,17 +170,13 @@ class TrackStreamView(APIView):
         if fmt:
             bitrate = int(query.validated_data.get("bitrate", 128))
             # TranscodeBusy (503) and TranscodeFailed (422) are domain errors: the handler answers them.
-            key = transcode.transcode_ensure(track=track, fmt=fmt, bitrate=bitrate)
+            with storage_errors(key=track.file_path, missing="The audio file of this track is missing from storage."):
+                key = transcode.transcode_ensure(track=track, fmt=fmt, bitrate=bitrate)
             storage = bucket_storage(transcode.TRANSCODE_BUCKET)
-            stat = object_stat(storage, key)
-            if stat is None:
-                raise NotFound("The transcoded audio disappeared; try again.")
+            stat = media_stat(storage, key, missing="The transcoded audio disappeared; try again.")
             served = Served(storage=storage, key=key, stat=stat, content_type=transcode.transcode_content_type(fmt),
                             etag_value=f"{track.checksum}-{fmt}-{bitrate}")
-        response = object_response(request, served)
-        if response.status_code == 503:
-            response["Retry-After"] = "5"
-        return response
+        return object_response(request, served)
 
 
 class TrackStreamUrlView(APIView):
@@ -163,7 +188,7 @@ class TrackStreamUrlView(APIView):
                                                              "expires_in_s": serializers.IntegerField()}))
     def get(self, request, pk: int):
         track = track_get_playable(track_id=int(pk), user=request.user)
-        token = stream_token_make(user_id=request.user.pk, track_id=track.pk)
+        token = stream_token_make(user=request.user, track_id=track.pk)
         url = request.build_absolute_uri(reverse("api:v1:tracks-stream", kwargs={"pk": track.pk})) + f"?token={token}"
         return Response({"url": url, "expires_in_s": settings.STREAM_TOKEN_TTL_S})
 
@@ -173,7 +198,8 @@ class TrackDownloadView(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(responses={(200, "audio/*"): OpenApiTypes.BINARY, 403: None, 404: None})
+    @extend_schema(responses={(200, "audio/*"): OpenApiTypes.BINARY, 403: None, 404: None, 503: None})
+    @media_errors
     def get(self, request, pk: int):
         track = track_get_downloadable(track_id=int(pk), user=request.user)
         served = _original(track)
@@ -192,16 +218,15 @@ class TrackCoverView(APIView):
 
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(parameters=[CoverQuerySerializer], responses={(200, "image/jpeg"): OpenApiTypes.BINARY, 404: None})
+    @extend_schema(parameters=[CoverQuerySerializer], responses={(200, "image/jpeg"): OpenApiTypes.BINARY, 404: None, 503: None})
+    @media_errors
     def get(self, request, pk: int):
         query = CoverQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         track = track_get_playable(track_id=int(pk), user=request.user)
         storage = bucket_storage("covers")
         key = cover_key(track.pk, int(query.validated_data["size"]))
-        stat = object_stat(storage, key)
-        if stat is None:
-            raise NotFound("This track has no cover image.")
+        stat = media_stat(storage, key, missing="This track has no cover image.")
         return object_response(request, Served(storage=storage, key=key, stat=stat, content_type="image/jpeg",
                                                etag_value=f"cover-{track.pk}-{int(stat.modified_at.timestamp())}"))
 

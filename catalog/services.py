@@ -83,6 +83,30 @@ def _index(obj) -> None:
         search_index_enqueue(entity="track", ids=obj.tracks.values_list("pk", flat=True))
 
 
+def _apply(obj, changes: dict[str, Any]) -> list[str]:
+    """Set the given attributes; return the names of those whose value really changed."""
+    changed = []
+    for field, value in changes.items():
+        if obj._meta.get_field(field).is_relation:  # compare ids: no query for the old related row
+            same = getattr(obj, f"{field}_id") == (value.pk if value is not None else None)
+        else:
+            same = getattr(obj, field) == value
+        if not same:
+            setattr(obj, field, value)
+            changed.append(field)
+    return changed
+
+
+def _save_changed(obj, changed: list[str]) -> None:
+    """Validate and write only the changed columns (and updated_at), so a concurrent write of
+    another column (popularity by the aggregates step, a status by the pipeline) is kept."""
+    if not changed:
+        return
+    obj.full_clean()
+    obj.save(update_fields=[*changed, "updated_at"])
+    catalog_cache_invalidate()
+
+
 # --- artists ---------------------------------------------------------------------------
 
 @transaction.atomic
@@ -103,10 +127,9 @@ def artist_create(*, actor, name: str, bio: str = "", country: str = "") -> Arti
 @transaction.atomic
 def artist_update(*, actor, artist: Artist, name: str = _UNSET, bio: str = _UNSET, country: str = _UNSET) -> Artist:
     _require_can_edit(actor, artist)
-    for field, value in (("name", name), ("bio", bio), ("country", country)):
-        if value is not _UNSET:
-            setattr(artist, field, value)
-    _save(artist)
+    changes = {field: value for field, value in (("name", name), ("bio", bio), ("country", country))
+               if value is not _UNSET}
+    _save_changed(artist, _apply(artist, changes))
     return artist
 
 
@@ -123,11 +146,9 @@ def album_create(*, actor, title: str, artist_id: int | None = None, release_dat
 @transaction.atomic
 def album_update(*, actor, album: Album, title: str = _UNSET, release_date: date | None = _UNSET) -> Album:
     _require_can_edit(actor, album)
-    if title is not _UNSET:
-        album.title = title
-    if release_date is not _UNSET:
-        album.release_date = release_date
-    _save(album)
+    changes = {field: value for field, value in (("title", title), ("release_date", release_date))
+               if value is not _UNSET}
+    _save_changed(album, _apply(album, changes))
     return album
 
 
@@ -162,19 +183,17 @@ def track_create(
 def track_update(
     *, actor, track: Track, album_id: int | None = _UNSET, genre_id: int | None = _UNSET, **changes
 ) -> Track:
-    """Change a track's metadata; only its artist's owner or an admin may."""
+    """Change a track's metadata; only its artist's owner or an admin may. Only changed columns are written."""
     _require_can_edit(actor, track)
     unknown = set(changes) - set(TRACK_EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"track_update() got unexpected fields {sorted(unknown)}")
     search_index_enqueue(entity="album", ids=[track.album_id])  # the album it may leave
     if album_id is not _UNSET:
-        track.album = _resolve_album(album_id=album_id, artist=track.artist)
+        changes["album"] = _resolve_album(album_id=album_id, artist=track.artist)
     if genre_id is not _UNSET:
-        track.genre = _resolve_genre(genre_id=genre_id)
-    for field, value in changes.items():
-        setattr(track, field, value)
-    _save(track)
+        changes["genre"] = _resolve_genre(genre_id=genre_id)
+    _save_changed(track, _apply(track, changes))
     return track
 
 

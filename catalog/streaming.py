@@ -5,20 +5,24 @@ URL (unless settings.STREAM_S3_REDIRECT is off), otherwise the bytes themselves,
 64 KiB chunks, with single-range support (206/416), ETag/Last-Modified, If-None-Match,
 If-Modified-Since, If-Match and If-Range. A request for several ranges gets the whole body
 (RFC 9110 lets a server ignore Range). Stream tokens let an <audio> element authenticate with
-a URL alone: signed, bound to one user and one track, expiring.
+a URL alone: signed, bound to one user and one track, expiring, and to the user's credentials
+(password hash and sign-out counter), so a password change or a logout revokes them.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
 from django.core import signing
 from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.http import http_date, parse_http_date_safe
 from rest_framework import authentication, exceptions
 
-from jonquils.storage import ObjectStat, is_s3, iter_range, presigned_url
+from catalog.media import media_open_range
+from jonquils.storage import ObjectStat, is_s3, presigned_url
 
 STREAM_TOKEN_SALT = "jonquils.stream-token"
 
@@ -29,27 +33,44 @@ class Unsatisfiable(Exception):
     pass
 
 
+# One range of the `bytes` unit, ASCII digits only ([0-9], never \d: str.isdigit() and \d accept
+# "²" or Arabic-Indic digits, which int() then refuses or misreads). Anything else is ignored.
+_BYTE_RANGE = re.compile(r"[ \t]*bytes[ \t]*=[ \t]*([0-9]*)[ \t]*-[ \t]*([0-9]*)[ \t]*", re.IGNORECASE | re.ASCII)
+# A Range header longer than this is no player's: ignored (whole body) without being parsed.
+MAX_RANGE_HEADER = 200
+# Positions with more significant digits than this exceed any object (10**18 bytes is an exabyte),
+# so they are compared as "beyond the end" instead of being converted.
+_MAX_DIGITS = 18
+_BEYOND = 10**_MAX_DIGITS
+
+
+def _position(digits: str) -> int:
+    significant = digits.lstrip("0")
+    return _BEYOND if len(significant) > _MAX_DIGITS else int(significant or "0")
+
+
 def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     """Return (start, end) inclusive for one satisfiable byte range, None to serve the whole body.
 
     Raises Unsatisfiable for a well-formed range that selects nothing of a `size`-byte body.
+    What cannot be parsed (another unit, several ranges, non-ASCII digits, an oversized
+    header) is ignored, as RFC 9110 asks: the whole body is served.
     """
-    if not header:
+    if not header or len(header) > MAX_RANGE_HEADER:
         return None
-    unit, _, spec = header.strip().partition("=")
-    if unit.strip().lower() != "bytes" or not spec or "," in spec:
-        return None  # another unit, or several ranges: answer with the whole body
-    first, dash, last = spec.strip().partition("-")
-    first, last = first.strip(), last.strip()
-    if not dash or (first and not first.isdigit()) or (last and not last.isdigit()) or (not first and not last):
-        return None  # malformed: ignored, as RFC 9110 asks
+    match = _BYTE_RANGE.fullmatch(header)
+    if match is None:
+        return None  # malformed, another unit or several ranges
+    first, last = match.groups()
+    if not first and not last:
+        return None
     if not first:  # suffix: the last N bytes
-        length = int(last)
+        length = _position(last)
         if length == 0 or size == 0:
             raise Unsatisfiable
         return max(0, size - length), size - 1
-    start = int(first)
-    end = int(last) if last else size - 1
+    start = _position(first)
+    end = _position(last) if last else size - 1
     if last and end < start:
         return None
     if start >= size:
@@ -137,7 +158,9 @@ def object_response(request, served: Served, *, allow_redirect: bool = True) -> 
     if request.method == "HEAD":
         response = HttpResponse(status=status, content_type=served.content_type)
     else:
-        response = StreamingHttpResponse(iter_range(storage, served.key, start, end), status=status,
+        # The first chunk is read here, so a vanished object or a failing storage becomes an
+        # error answer (MediaMissing / StorageUnavailable) instead of a cut-off 200.
+        response = StreamingHttpResponse(media_open_range(storage, served.key, start, end), status=status,
                                          content_type=served.content_type)
     response["Content-Length"] = str(length)
     if byte_range:
@@ -154,16 +177,28 @@ class StreamGrant:
     track_id: int
 
 
-def stream_token_make(*, user_id: int, track_id: int) -> str:
-    return signing.dumps({"u": user_id, "t": track_id}, salt=STREAM_TOKEN_SALT, compress=False)
+def _credentials_digest(user) -> str:
+    """What a link is bound to: the password hash and the sign-out counter (as Django's reset tokens do)."""
+    return salted_hmac(STREAM_TOKEN_SALT, f"{user.pk}:{user.password}:{user.token_generation}",
+                       algorithm="sha256").hexdigest()[:32]
 
 
-def stream_token_read(token: str) -> tuple[int, int]:
-    """Return (user_id, track_id) of a valid, unexpired token; raise signing.BadSignature otherwise."""
+def stream_token_make(*, user, track_id: int) -> str:
+    """A signed link for one user and one track; a password change or a sign-out revokes it."""
+    return signing.dumps({"u": user.pk, "t": track_id, "k": _credentials_digest(user)},
+                         salt=STREAM_TOKEN_SALT, compress=False)
+
+
+def stream_token_read(token: str) -> tuple[int, int, str]:
+    """Return (user_id, track_id, credentials digest) of an unexpired token; raise signing.BadSignature otherwise."""
     payload = signing.loads(token, salt=STREAM_TOKEN_SALT, max_age=settings.STREAM_TOKEN_TTL_S)
-    if not isinstance(payload, dict) or not isinstance(payload.get("u"), int) or not isinstance(payload.get("t"), int):
+    if (not isinstance(payload, dict) or not isinstance(payload.get("u"), int) or not isinstance(payload.get("t"), int)
+            or not isinstance(payload.get("k"), str)):
         raise signing.BadSignature("malformed stream token")
-    return payload["u"], payload["t"]
+    return payload["u"], payload["t"], payload["k"]
+
+
+_LINK_REFUSED = "This stream link has expired or is not valid; ask for a new one."
 
 
 class StreamTokenAuthentication(authentication.BaseAuthentication):
@@ -174,14 +209,15 @@ class StreamTokenAuthentication(authentication.BaseAuthentication):
         if not token:
             return None
         try:
-            user_id, track_id = stream_token_read(token)
+            user_id, track_id, digest = stream_token_read(token)
         except signing.BadSignature as exc:  # includes SignatureExpired
-            raise exceptions.AuthenticationFailed("This stream link has expired or is not valid; ask for a new one.") from exc
+            raise exceptions.AuthenticationFailed(_LINK_REFUSED) from exc
         from django.contrib.auth import get_user_model
 
         user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
-        if user is None:
-            raise exceptions.AuthenticationFailed("This stream link has expired or is not valid; ask for a new one.")
+        if user is None or not constant_time_compare(digest, _credentials_digest(user)):
+            # signed out or password changed since the link was made
+            raise exceptions.AuthenticationFailed(_LINK_REFUSED)
         return user, StreamGrant(track_id=track_id)
 
     def authenticate_header(self, request):

@@ -5,13 +5,19 @@ change of positions runs in one transaction that first locks the playlist row
 (SELECT ... FOR UPDATE), so concurrent edits of one playlist apply one after the other;
 the (playlist, position) unique constraint is DEFERRED, so entries may be shifted with
 one UPDATE and are checked at commit.
+
+Removals close their gap on every path, not only through these services: deleting an artist,
+an album's tracks, a track, a user or a queryset of entries cascades to playlist entries, and
+the delete receivers below (connected in apps.py) lock each affected playlist before any row
+goes (pre_delete) and renumber its remaining entries 0..n-1 in the same transaction once the
+entries are deleted (post_delete), once per playlist and deletion.
 """
 from __future__ import annotations
 
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -103,13 +109,11 @@ def playlist_track_add(*, actor, playlist_id: int, track_id: int, position: int 
 
 @transaction.atomic
 def playlist_track_remove(*, actor, playlist_id: int, position: int) -> None:
-    """Remove the entry at `position`; later entries move up by one."""
+    """Remove the entry at `position`; later entries move up by one (the delete receivers renumber)."""
     playlist = _lock_for_edit(actor=actor, playlist_id=playlist_id)
     deleted, _ = PlaylistTrack.objects.filter(playlist=playlist, position=position).delete()
     if not deleted:
         raise ValidationError({"position": "No entry at this position."})
-    PlaylistTrack.objects.filter(playlist=playlist, position__gt=position).update(position=F("position") - 1)
-    _touch(playlist)
 
 
 @transaction.atomic
@@ -148,18 +152,63 @@ def playlists_drop_track(*, track_id: int) -> None:
     # Lock in id order so two deletions never wait on each other crosswise.
     list(Playlist.objects.filter(pk__in=playlist_ids).order_by("pk").select_for_update().values_list("pk", flat=True))
     PlaylistTrack.objects.filter(playlist_id__in=playlist_ids, track_id=track_id).delete()
-    with connection.cursor() as cursor:
+
+
+def playlists_recompact(*, playlist_ids: list[int], using: str = "default") -> None:
+    """Renumber each playlist's entries 0..n-1 in their current order (the caller holds the row locks)."""
+    with connections[using].cursor() as cursor:
         cursor.execute(
             """
             UPDATE playlist_tracks AS pt SET position = ranked.new_position
-            FROM (SELECT id, row_number() OVER (PARTITION BY playlist_id ORDER BY position) - 1 AS new_position
+            FROM (SELECT id, row_number() OVER (PARTITION BY playlist_id ORDER BY position, id) - 1 AS new_position
                   FROM playlist_tracks WHERE playlist_id = ANY(%s)) AS ranked
             WHERE pt.id = ranked.id AND pt.position <> ranked.new_position
             """,
-            [playlist_ids],
+            [list(playlist_ids)],
         )
-    Playlist.objects.filter(pk__in=playlist_ids).update(updated_at=timezone.now())
-    search_index_enqueue(entity="playlist", ids=playlist_ids)
+    Playlist.objects.using(using).filter(pk__in=playlist_ids).update(updated_at=timezone.now())
+    search_index_enqueue(entity="playlist", ids=list(playlist_ids))
+
+
+# --- delete receivers: dense positions whatever removed the entries --------------------------
+
+_STATE_ATTR = "_playlists_entry_deletion"
+
+
+def _deletion_state(origin) -> dict:
+    """What one deletion (one Collector run, named by its `origin`) has locked and is deleting."""
+    state = getattr(origin, _STATE_ATTR, None) if origin is not None else None
+    if state is None:
+        state = {"locked": set(), "deleted_playlists": set()}
+        if origin is not None:
+            try:
+                setattr(origin, _STATE_ATTR, state)
+            except AttributeError:  # an origin that takes no attributes: lock and renumber per entry
+                pass
+    return state
+
+
+def on_entry_pre_delete(sender, instance: PlaylistTrack, using: str = "default", origin=None, **kwargs) -> None:
+    """Lock the entry's playlist before any row of this deletion goes (a concurrent move waits)."""
+    state = _deletion_state(origin)
+    if instance.playlist_id not in state["locked"]:
+        list(Playlist.objects.using(using).select_for_update().filter(pk=instance.playlist_id).values_list("pk"))
+        state["locked"].add(instance.playlist_id)
+
+
+def on_playlist_pre_delete(sender, instance: Playlist, origin=None, **kwargs) -> None:
+    """A playlist deleted along with its entries needs no renumbering."""
+    _deletion_state(origin)["deleted_playlists"].add(instance.pk)
+
+
+def on_entry_post_delete(sender, instance: PlaylistTrack, using: str = "default", origin=None, **kwargs) -> None:
+    """Renumber the playlist once: every entry of this deletion is gone by the first post_delete."""
+    state = _deletion_state(origin)
+    if instance.playlist_id not in state["locked"]:
+        return  # already renumbered for this deletion
+    state["locked"].discard(instance.playlist_id)
+    if instance.playlist_id not in state["deleted_playlists"]:
+        playlists_recompact(playlist_ids=[instance.playlist_id], using=using)
 
 
 def favorite_add(*, user, track_id: int) -> tuple[Favorite, bool]:

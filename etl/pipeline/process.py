@@ -24,6 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from catalog.audio import AudioInfo, AudioRejected, decode_for_analysis, embedded_cover, probe_audio, read_tags
+from catalog.cache import catalog_cache_invalidate
 from catalog.models import Album, Artist, Genre, ProcessingStatus, Track
 from etl.audio.features import analyse
 from etl.audio.genre_model import genre_predict
@@ -241,6 +242,9 @@ def _load(*, registry_id: int, token: int, facts: FileFacts) -> Track | None:
             upload.metadata = {**upload.metadata, "tags": tags, "decoded_s": round(facts.decoded_s, 3)}
             upload.save(update_fields=["track", "status", "error_message", "metadata", "updated_at"])
         search_index_track_changes(tracks=[track])  # findable once committed, not at the next hourly step
+        # A ready track (or a new album, artist or genre) changes cached album, artist, genre and
+        # popular answers: drop them once this load commits.
+        catalog_cache_invalidate()
     track.created_now = created
     return track
 

@@ -21,6 +21,10 @@ from .services import EmbeddedServiceError, EmbeddedStack, celery_command, port_
 
 HOST = "127.0.0.1"
 READY_TIMEOUT_S = 90
+# gunicorn's default access line logs %(r)s, the request line with its query string, and the
+# referer: a signed stream URL (`?token=`) would sit in logs/web.log for anyone who reads it.
+# %(U)s is the path alone; the referer is left out for the same reason.
+ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s"'
 
 
 class _Stop(Exception):
@@ -41,6 +45,14 @@ def _spawn(args: list[str], *, env: dict, log_name: str, log_dir: Path) -> subpr
     log = open(log_dir / log_name, "ab")  # noqa: SIM115 - kept open for the child's lifetime
     return subprocess.Popen(args, env=env, cwd=BASE_DIR, stdin=subprocess.DEVNULL, stdout=log,
                             stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def web_command(*, port: int, app: str = "jonquils.wsgi:application", host: str = HOST) -> list[str]:
+    """The gunicorn command line of `make run` (threads, timeouts, an access log without query strings)."""
+    return [str(Path(sys.executable).parent / "gunicorn"), app, "--bind", f"{host}:{port}",
+            "--worker-class", "gthread", "--workers", os.environ.get("WEB_WORKERS", "2"),
+            "--threads", os.environ.get("WEB_THREADS", "16"), "--timeout", "120", "--graceful-timeout", "10",
+            "--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT, "--error-logfile", "-"]
 
 
 def _wait_for_health(url: str, processes: dict[str, subprocess.Popen], log_dir: Path) -> dict:
@@ -90,16 +102,10 @@ def main() -> int:
         from .analytics_owner import start_analytics_owner
         processes["analytics"] = start_analytics_owner(paths, env=env, log_path=log_dir / "analytics.log")
         # --- end analytics owner
-        bin_dir = Path(sys.executable).parent
         for role in ("worker", "beat"):
             processes[role] = _spawn(celery_command(role, var_run_dir=paths.run_dir), env=env,
                                      log_name=f"{role}.log", log_dir=log_dir)
-        processes["web"] = _spawn(
-            [str(bin_dir / "gunicorn"), "jonquils.wsgi:application", "--bind", f"{HOST}:{port}",
-             "--worker-class", "gthread", "--workers", os.environ.get("WEB_WORKERS", "2"),
-             "--threads", os.environ.get("WEB_THREADS", "16"), "--timeout", "120", "--graceful-timeout", "10",
-             "--access-logfile", "-", "--error-logfile", "-"],
-            env=env, log_name="web.log", log_dir=log_dir)
+        processes["web"] = _spawn(web_command(port=port), env=env, log_name="web.log", log_dir=log_dir)
 
         url = f"http://{HOST}:{port}"
         _wait_for_health(f"{url}/health", processes, log_dir)
