@@ -1,11 +1,15 @@
 """Analytics reading endpoints (thin): validate the period, check the role, call a selector, cache briefly."""
 from __future__ import annotations
 
+import logging
+
+import redis
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
+from django_redis.exceptions import ConnectionInterrupted
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -27,19 +31,39 @@ from .report_serializers import (
 )
 
 
-ANALYTICS_DOWN = OpenApiResponse(description="The analytics store (ClickHouse) cannot answer right now.")
+logger = logging.getLogger("analytics.reports")
+
+ANALYTICS_DOWN = OpenApiResponse(description="The analytics store (ClickHouse) or its cache cannot answer right now.")
+
+
+# What django-redis raises when Redis cannot be reached (it re-raises the redis-py error).
+CACHE_DOWN = (ConnectionInterrupted, redis.RedisError, OSError)
+
+
+def _unavailable(reason: str) -> UnavailableError:
+    return UnavailableError(f"Analytics are unavailable right now: {reason}", code="analytics_unavailable")
 
 
 def _cached(key: str, compute):
-    """Serve a report from the cache for ANALYTICS_CACHE_SECONDS; ClickHouse down → 503."""
-    value = cache.get(key)
+    """Serve a report from the cache for ANALYTICS_CACHE_SECONDS; ClickHouse or the cache down → 503.
+
+    Without the cache every report would hit ClickHouse uncached (hundreds of ms each) while
+    the event buffer, in the same Redis, is not draining either: refuse clearly instead.
+    """
+    try:
+        value = cache.get(key)
+    except CACHE_DOWN as exc:
+        logger.warning("analytics report cache unavailable: %s", exc)
+        raise _unavailable("the report cache (Redis) cannot be reached.") from exc
     if value is None:
         try:
             value = compute()
         except ClickHouseUnavailable as exc:
-            raise UnavailableError(f"Analytics are unavailable right now: {exc}",
-                                   code="analytics_unavailable") from exc
-        cache.set(key, value, timeout=settings.ANALYTICS_CACHE_SECONDS)
+            raise _unavailable(str(exc)) from exc
+        try:
+            cache.set(key, value, timeout=settings.ANALYTICS_CACHE_SECONDS)
+        except CACHE_DOWN as exc:  # computed already: answer it
+            logger.warning("could not cache an analytics report: %s", exc)
     return value
 
 

@@ -11,6 +11,9 @@ Delivery contract — exactly once, by event id:
   ClickHouse by event id, and only the missing events are inserted; duplicates inside a
   batch are dropped. Fresh batches skip that check (it costs ~5x the insert, measured in
   bench/analytics.py); ANALYTICS_DEDUP_EVERY_BATCH=true turns it on for every batch;
+- a batch ClickHouse keeps refusing (ANALYTICS_POISON_AFTER_ATTEMPTS deliveries) is split and
+  each part checked as above; an event refused alone becomes a dead letter (dead_letters.py),
+  moved in the transaction that acknowledges its batch: in ClickHouse zero times, replayable;
 - a producer re-sending an event with a stable id (a listen's events are uuid5 of the
   listen) within SEEN_TTL_S is not appended again (a Redis SET NX per stable id).
 
@@ -30,6 +33,7 @@ from dataclasses import dataclass
 import redis
 from django.conf import settings
 
+from .clickhouse.backends import ClickHouseError, ClickHouseUnavailable
 from .clickhouse.schema import KEY_COLUMNS, TABLES
 
 logger = logging.getLogger("analytics.buffer")
@@ -37,6 +41,8 @@ logger = logging.getLogger("analytics.buffer")
 STREAM = "analytics:events"
 GROUP = "clickhouse"
 DROPPED = "analytics:dropped"
+DEAD = "analytics:dead"  # events ClickHouse refused one by one (see dead_letters.py)
+DRAIN_ERROR = "analytics:drain:last_error"
 # A consumer's pending entries idle longer than this are taken over (the consumer died).
 CLAIM_IDLE_MS = 60_000
 
@@ -129,6 +135,7 @@ class DrainResult:
     read: int = 0
     inserted: int = 0
     duplicates: int = 0
+    dead_lettered: int = 0
     redelivered: bool = False
 
 
@@ -173,48 +180,153 @@ def _read(r: redis.Redis, consumer: str, count: int, block_ms: int) -> tuple[lis
     return (fresh[0][1] if fresh else []), False
 
 
+@dataclass
+class _Item:
+    entry_id: bytes
+    payload: bytes
+    row: dict | None = None
+
+
+# Months per insert when a refused batch is split: ClickHouse refuses an insert block that
+# touches more than max_partitions_per_insert_block (100) partitions, and tables are monthly.
+MONTHS_PER_INSERT = 50
+
+
+def _attempts(r: redis.Redis, consumer: str, entries: list) -> int:
+    """How many times the batch's entries were delivered (Redis counts every re-read)."""
+    ids = [entry_id for entry_id, _ in entries]
+    info = r.xpending_range(STREAM, GROUP, min=min(ids), max=max(ids), count=len(ids), consumername=consumer)
+    return max((int(p["times_delivered"]) for p in info), default=1)
+
+
+def _parse(table: str, items: list[_Item], dead: list) -> list[_Item]:
+    """Parse the JSON rows; a row that is not an event of `table` is a dead letter at once."""
+    keys = ("event_id", *KEY_COLUMNS[table])
+    good = []
+    for item in items:
+        if item.row is None:
+            try:
+                row = json.loads(item.payload)
+            except ValueError as exc:
+                dead.append((item.entry_id, table, item.payload, f"not JSON: {exc}"))
+                continue
+            if not isinstance(row, dict) or not all(isinstance(row.get(k), (str, int, float)) for k in keys):
+                dead.append((item.entry_id, table, item.payload, f"not a {table} row (needs {', '.join(keys)})"))
+                continue
+            item.row = row
+        good.append(item)
+    return good
+
+
+def _insert(client, table: str, items: list[_Item], *, check: bool, result: DrainResult) -> None:
+    if check:
+        # Only after a failure (or when asked): drop what ClickHouse already holds.
+        rows = _unique([item.row for item in items])
+        known = _existing_event_ids(client, table, rows)
+        fresh = [row for row in rows if row["event_id"] not in known]
+        client.insert(table, fresh)
+        result.duplicates += len(items) - len(fresh)
+        result.inserted += len(fresh)
+    else:
+        # The common path: entries are already JSON rows; insert them as they are.
+        client.insert_json(table, [item.payload for item in items])
+        result.inserted += len(items)
+
+
+def _split(items: list[_Item]) -> list[list[_Item]]:
+    """Strictly smaller parts: months in groups of MONTHS_PER_INSERT, then one month each, then halves."""
+    by_month: dict[str, list[_Item]] = defaultdict(list)
+    for item in items:
+        by_month[str(item.row.get("timestamp", ""))[:7]].append(item)
+    months = sorted(by_month)
+    if len(months) > MONTHS_PER_INSERT:
+        return [[i for m in months[s:s + MONTHS_PER_INSERT] for i in by_month[m]]
+                for s in range(0, len(months), MONTHS_PER_INSERT)]
+    if len(months) > 1:
+        return [by_month[m] for m in months]
+    half = len(items) // 2
+    return [items[:half], items[half:]]
+
+
+def _deliver(client, table: str, items: list[_Item], *, check: bool, isolate: bool, result: DrainResult,
+             dead: list) -> None:
+    """Insert one table's events; with `isolate`, split what ClickHouse refuses down to single events.
+
+    ClickHouse unreachable always raises (the batch stays pending). A refusal raises too unless
+    `isolate` (the batch already failed ANALYTICS_POISON_AFTER_ATTEMPTS times): then the events
+    are inserted in smaller parts, each checked against ClickHouse by event id first (a part of
+    the batch may already be in), and a single event still refused becomes a dead letter.
+    """
+    if check or isolate:
+        items = _parse(table, items, dead)
+        check = True
+    if not items:
+        return
+    try:
+        _insert(client, table, items, check=check, result=result)
+        return
+    except ClickHouseUnavailable:
+        raise
+    except ClickHouseError as exc:
+        if not isolate:
+            raise
+        if len(items) == 1:
+            dead.append((items[0].entry_id, table, items[0].payload, str(exc)[:1000]))
+            return
+        logger.warning("ClickHouse refused %d %s events; inserting them in parts: %s", len(items), table,
+                       str(exc)[:300])
+    for part in _split(items):
+        _deliver(client, table, part, check=True, isolate=True, result=result, dead=dead)
+
+
 def drain_batch(client, *, consumer: str, count: int | None = None, block_ms: int = 0) -> DrainResult:
-    """Move one batch from the stream into ClickHouse; raise (entries stay pending) on failure."""
+    """Move one batch from the stream into ClickHouse; raise (entries stay pending) on failure.
+
+    A batch ClickHouse keeps refusing (ANALYTICS_POISON_AFTER_ATTEMPTS deliveries) is split and
+    what it still refuses event by event goes to the dead-letter stream, acknowledged together
+    with the rest: one poison event never stops the events behind it.
+    """
     r = get_redis()
     entries, redelivered = _read(r, consumer, count or settings.ANALYTICS_BATCH_SIZE, block_ms)
     result = DrainResult(read=len(entries), redelivered=redelivered)
     if not entries:
         return result
     check = redelivered or settings.ANALYTICS_DEDUP_EVERY_BATCH
-    by_table: dict[str, list[bytes]] = defaultdict(list)
-    unreadable = []
+    isolate = redelivered and _attempts(r, consumer, entries) >= settings.ANALYTICS_POISON_AFTER_ATTEMPTS
+    by_table: dict[str, list[_Item]] = defaultdict(list)
+    dead: list[tuple] = []  # (entry id, table or fields, payload, reason)
     for entry_id, fields in entries:
-        table, payload = fields.get(b"t", b"").decode(), fields.get(b"r")
+        table, payload = fields.get(b"t", b"").decode(errors="replace"), fields.get(b"r")
         if table not in TABLES or not payload:  # written by something else than push(): park it
-            unreadable.append((entry_id, fields))
+            dead.append((entry_id, fields, None, "not an analytics event (unknown table or no row)"))
         else:
-            by_table[table].append(payload)
-    for table, payloads in by_table.items():
-        if check:
-            # Only after a failure (or when asked): parse, drop what ClickHouse already holds.
-            rows = _unique([json.loads(p) for p in payloads])
-            known = _existing_event_ids(client, table, rows)
-            fresh = [row for row in rows if row["event_id"] not in known]
-            result.duplicates += len(payloads) - len(fresh)
-            client.insert(table, fresh)
-            result.inserted += len(fresh)
-        else:
-            # The common path: entries are already JSON rows; insert them as they are.
-            client.insert_json(table, payloads)
-            result.inserted += len(payloads)
-    ids = [entry_id for entry_id, _ in entries]
+            by_table[table].append(_Item(entry_id, payload))
+    for table, items in by_table.items():
+        _deliver(client, table, items, check=check, isolate=isolate, result=result, dead=dead)
+    result.dead_lettered = len(dead)
+    from .dead_letters import add_to_pipeline
+
     pipe = r.pipeline(transaction=True)
-    for entry_id, fields in unreadable:
-        logger.error("analytics buffer entry %s is unreadable; moved to analytics:dead", entry_id)
-        pipe.xadd("analytics:dead", {k: v for k, v in fields.items()} or {"empty": "1"}, maxlen=10_000)
+    add_to_pipeline(r, pipe, dead)
+    ids = [entry_id for entry_id, _ in entries]
     pipe.xack(STREAM, GROUP, *ids)
     pipe.xdel(STREAM, *ids)
     pipe.execute()
     return result
 
 
+def _oldest_age_s(r: redis.Redis) -> float:
+    """Age of the oldest entry still in the stream (delivered entries are deleted), by Redis's clock."""
+    first = r.xrange(STREAM, count=1)
+    if not first:
+        return 0.0
+    seconds, micros = r.time()
+    added_ms = int(first[0][0].split(b"-")[0])
+    return max(0.0, round(seconds + micros / 1e6 - added_ms / 1000, 1))
+
+
 def stats() -> dict:
-    """Backlog and drop counters, for the health check and the tests."""
+    """Backlog, its age, dead letters and drop counters, for the health check and the tests."""
     r = get_redis()
     dropped = {k.decode(): int(v) for k, v in r.hgetall(DROPPED).items()}
     pending = 0
@@ -222,16 +334,39 @@ def stats() -> dict:
         pending = int(r.xpending(STREAM, GROUP)["pending"])
     except redis.ResponseError:
         pass
-    return {"backlog": int(r.xlen(STREAM)), "pending": pending, "dropped": dropped,
-            "cap": settings.ANALYTICS_BUFFER_MAX_EVENTS}
+    last_error = r.get(DRAIN_ERROR)
+    return {"backlog": int(r.xlen(STREAM)), "pending": pending, "oldest_age_s": _oldest_age_s(r),
+            "dead_letters": int(r.xlen(DEAD)), "dropped": dropped, "cap": settings.ANALYTICS_BUFFER_MAX_EVENTS,
+            "last_drain_error": json.loads(last_error) if last_error else None}
+
+
+def note_drain_error(error: str | None) -> None:
+    """Remember the drainer's last failure for the health check (None: it works again)."""
+    r = get_redis()
+    if error is None:
+        r.delete(DRAIN_ERROR)
+    else:
+        r.set(DRAIN_ERROR, json.dumps({"at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "error": error}),
+              ex=86_400)
 
 
 def drain_until_empty(client, *, consumer: str, timeout_s: float = 60.0) -> int:
-    """Drain until the stream is empty; return events inserted. For flushes and shutdown."""
+    """Drain until the stream is empty; return events inserted. For flushes and shutdown.
+
+    A refused batch is read again at once (ClickHouse unreachable still raises): after
+    ANALYTICS_POISON_AFTER_ATTEMPTS reads it is split and its poison moved aside.
+    """
     deadline = time.monotonic() + timeout_s
     total = 0
     while True:
-        result = drain_batch(client, consumer=consumer)
+        try:
+            result = drain_batch(client, consumer=consumer)
+        except ClickHouseUnavailable:
+            raise
+        except ClickHouseError:
+            if time.monotonic() > deadline:
+                raise
+            continue
         total += result.inserted
         if result.read == 0 and get_redis().xlen(STREAM) == 0:
             return total

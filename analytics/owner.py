@@ -6,7 +6,9 @@ SQL over a Unix socket (a small HTTP dialogue: POST /query, /command, /insert, /
 /migrate, /ping). With CLICKHOUSE_URL set it opens no chDB and serves only as the drainer.
 
 The drain loop reads batches from the Redis stream, inserts them, acknowledges them; on
-any failure the batch stays pending and is retried with back-off (see buffer.py).
+any failure the batch stays pending and is retried with back-off; a batch ClickHouse keeps
+refusing is split and its poison events moved to the dead letters (see buffer.py), so the
+loop never stays stuck on one batch. Its last failure is kept in Redis for /health.
 """
 from __future__ import annotations
 
@@ -65,6 +67,7 @@ class Owner:
         self.drain_lock = threading.Lock()
         self.delivered = 0
         self.last_error = ""
+        self._error_noted = True  # unknown until the first drain: clear what a previous run left
         if backend is not None:
             pass
         elif settings.CLICKHOUSE_URL:
@@ -86,12 +89,27 @@ class Owner:
                 with self.drain_lock:
                     result = buffer.drain_batch(self.drain_client, consumer=CONSUMER)
                 self.delivered += result.inserted
+                if result.dead_lettered:
+                    logger.error("%d analytics event(s) refused by ClickHouse one by one were moved to the dead "
+                                 "letters (manage.py analytics_dead_letters)", result.dead_lettered)
                 backoff = 0.5
+                if self._error_noted:  # also one an earlier owner left: this drain works
+                    buffer.note_drain_error(None)
+                    self.last_error, self._error_noted = "", False
                 if result.read == 0:
                     self.stop_event.wait(IDLE_POLL_S)
-            except (ClickHouseError, redis.RedisError, OSError) as exc:
+            except Exception as exc:  # noqa: BLE001 - whatever fails, the loop must live on and retry
                 self.last_error = f"{type(exc).__name__}: {exc}"[:500]
-                logger.warning("analytics drain failed, events stay buffered; retry in %.1f s: %s", backoff, exc)
+                if isinstance(exc, (ClickHouseError, redis.RedisError, OSError)):
+                    logger.warning("analytics drain failed, events stay buffered; retry in %.1f s: %s", backoff, exc)
+                else:
+                    logger.exception("analytics drain failed unexpectedly, events stay buffered; retry in %.1f s",
+                                     backoff)
+                try:
+                    buffer.note_drain_error(self.last_error)
+                    self._error_noted = True
+                except redis.RedisError:
+                    pass
                 self.stop_event.wait(backoff)
                 backoff = min(backoff * 2, 30.0)
 

@@ -12,6 +12,14 @@ from django.core.files.storage import default_storage
 from django.db import connection
 
 
+class ComponentUnhealthy(RuntimeError):
+    """A check's failure that still reports what it measured (`details` join the component's answer)."""
+
+    def __init__(self, message: str, *, details: dict):
+        super().__init__(message)
+        self.details = details
+
+
 def check_database() -> dict:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
@@ -60,6 +68,7 @@ def run_checks() -> tuple[str, dict]:
             components[name] = {"ok": True, "latency_ms": round((time.perf_counter() - started) * 1000, 1), **extra}
         except Exception as exc:  # noqa: BLE001 - any failure is a down component, reported not raised
             components[name] = {
+                **(getattr(exc, "details", None) or {}),
                 "ok": False,
                 "latency_ms": round((time.perf_counter() - started) * 1000, 1),
                 "required": required,

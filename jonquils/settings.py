@@ -285,7 +285,26 @@ ANALYTICS_BUFFER_URL = env.str("ANALYTICS_BUFFER_URL", default="") or _redis_db_
 ANALYTICS_BUFFER_MAX_EVENTS = env.int("ANALYTICS_BUFFER_MAX_EVENTS", default=1_000_000)
 ANALYTICS_BATCH_SIZE = env.int("ANALYTICS_BATCH_SIZE", default=5000)
 ANALYTICS_DEDUP_EVERY_BATCH = env.bool("ANALYTICS_DEDUP_EVERY_BATCH", default=False)
+# Bounded waits on ClickHouse: a dead or hung store answers 503 in seconds instead of holding a
+# worker for clickhouse-driver's default 300 s. The owner's socket gets the same two bounds.
+CLICKHOUSE_CONNECT_TIMEOUT_S = env.float("CLICKHOUSE_CONNECT_TIMEOUT_S", default=5.0)
+CLICKHOUSE_SEND_RECEIVE_TIMEOUT_S = env.float("CLICKHOUSE_SEND_RECEIVE_TIMEOUT_S", default=30.0)
+ANALYTICS_OWNER_CONNECT_TIMEOUT_S = env.float("ANALYTICS_OWNER_CONNECT_TIMEOUT_S", default=5.0)
 ANALYTICS_QUERY_TIMEOUT_S = env.float("ANALYTICS_QUERY_TIMEOUT_S", default=30.0)
+# A batch ClickHouse refuses this many times is split (by month, then in halves); single events
+# it still refuses go to the dead-letter stream (manage.py analytics_dead_letters), capped here.
+ANALYTICS_POISON_AFTER_ATTEMPTS = env.int("ANALYTICS_POISON_AFTER_ATTEMPTS", default=3)
+ANALYTICS_DEAD_LETTER_MAX_EVENTS = env.int("ANALYTICS_DEAD_LETTER_MAX_EVENTS", default=100_000)
+# /health reports analytics not ok past these: a stuck or lagging drain, a deep buffer, dead letters.
+ANALYTICS_HEALTH_MAX_LAG_S = env.float("ANALYTICS_HEALTH_MAX_LAG_S", default=120.0)
+ANALYTICS_HEALTH_MAX_BUFFERED = env.int("ANALYTICS_HEALTH_MAX_BUFFERED", default=100_000)
+ANALYTICS_HEALTH_MAX_DEAD_LETTERS = env.int("ANALYTICS_HEALTH_MAX_DEAD_LETTERS", default=0)
+# Listens: how far ahead (client clock skew) and how far back (offline scrobbles) played_at may be,
+# and how listens of one user may overlap (see analytics/services.py).
+LISTEN_MAX_CLOCK_SKEW_S = env.int("LISTEN_MAX_CLOCK_SKEW_S", default=300)
+LISTEN_MAX_AGE_DAYS = env.int("LISTEN_MAX_AGE_DAYS", default=30)
+LISTEN_MIN_SPAN_MS = env.int("LISTEN_MIN_SPAN_MS", default=5_000)
+LISTEN_OVERLAP_TOLERANCE_MS = env.int("LISTEN_OVERLAP_TOLERANCE_MS", default=1_000)
 ANALYTICS_CACHE_SECONDS = env.int("ANALYTICS_CACHE_SECONDS", default=60)
 ANALYTICS_MAX_PERIOD_DAYS = env.int("ANALYTICS_MAX_PERIOD_DAYS", default=366)
 MIDDLEWARE += ["analytics.middleware.RequestLogMiddleware"]

@@ -77,5 +77,5 @@ def get_client() -> ClickHouseClient:
             if settings.CLICKHOUSE_URL:
                 _process_backend = NativeBackend(settings.CLICKHOUSE_URL)
             else:
-                _process_backend = OwnerBackend(owner_socket_path(), timeout=settings.ANALYTICS_QUERY_TIMEOUT_S)
+                _process_backend = OwnerBackend(owner_socket_path())
         return ClickHouseClient(_process_backend)

@@ -128,8 +128,18 @@ class NativeBackend:
         client = getattr(self._local, "client", None)
         if client is None:
             from clickhouse_driver import Client
+            from clickhouse_driver.util.helpers import parse_url
+            from django.conf import settings
 
-            client = Client.from_url(self.url)
+            host, options = parse_url(self.url)
+            # clickhouse-driver waits up to 300 s for an answer by default: bound every wait
+            # (a timeout given in the URL's query string wins over the settings).
+            client = Client(host, **{
+                "connect_timeout": settings.CLICKHOUSE_CONNECT_TIMEOUT_S,
+                "send_receive_timeout": settings.CLICKHOUSE_SEND_RECEIVE_TIMEOUT_S,
+                "sync_request_timeout": settings.CLICKHOUSE_CONNECT_TIMEOUT_S,
+                **options,
+            })
             self._local.client = client
         return client
 
@@ -175,14 +185,16 @@ class NativeBackend:
 
 
 class _UnixHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, path: str, timeout: float):
+    def __init__(self, path: str, timeout: float, connect_timeout: float):
         super().__init__("localhost", timeout=timeout)
         self._path = path
+        self._connect_timeout = connect_timeout
 
     def connect(self):
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(self.timeout)
+        self.sock.settimeout(self._connect_timeout)
         self.sock.connect(self._path)
+        self.sock.settimeout(self.timeout)  # then every send and receive is bounded by the query timeout
 
 
 class OwnerBackend:
@@ -190,12 +202,27 @@ class OwnerBackend:
 
     name = "owner"
 
-    def __init__(self, socket_path: Path, timeout: float = 30.0):
+    def __init__(self, socket_path: Path, timeout: float | None = None, connect_timeout: float | None = None):
         self.socket_path = socket_path
-        self.timeout = timeout
+        self._timeout = timeout
+        self._connect_timeout = connect_timeout
+
+    # Unset bounds are read from the settings at each call (ANALYTICS_QUERY_TIMEOUT_S,
+    # ANALYTICS_OWNER_CONNECT_TIMEOUT_S), so a hung owner costs a request seconds, not forever.
+    @property
+    def timeout(self) -> float:
+        from django.conf import settings
+
+        return self._timeout or settings.ANALYTICS_QUERY_TIMEOUT_S
+
+    @property
+    def connect_timeout(self) -> float:
+        from django.conf import settings
+
+        return min(self._connect_timeout or settings.ANALYTICS_OWNER_CONNECT_TIMEOUT_S, self.timeout)
 
     def call(self, path: str, payload: dict | None = None, *, timeout: float | None = None) -> dict:
-        conn = _UnixHTTPConnection(str(self.socket_path), timeout or self.timeout)
+        conn = _UnixHTTPConnection(str(self.socket_path), timeout or self.timeout, self.connect_timeout)
         try:
             body = json.dumps(payload or {}).encode()
             conn.request("POST", path, body=body, headers={"Content-Type": "application/json"})

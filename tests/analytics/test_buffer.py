@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from analytics import buffer, events
@@ -87,6 +89,7 @@ def test_10000_listens_through_an_outage_and_a_crash_arrive_exactly_once(
     users = UserFactory.create_batch(20)
     tracks = [TrackFactory(artist=ArtistFactory()) for _ in range(25)]
     expected = {"play": 0, "complete": 0, "skip": 0}
+    start = timezone.now() - timedelta(days=2)
 
     def post(numbers):
         numbers = list(numbers)
@@ -94,8 +97,10 @@ def test_10000_listens_through_an_outage_and_a_crash_arrive_exactly_once(
             with django_capture_on_commit_callbacks(execute=True):  # the signal fires on commit
                 for i in numbers[start:start + 500]:
                     completion, played_ms = (i * 37) % 101, (i * 7919) % 200_000
+                    # each user's listens one after the other (201 s apart, ≤ 200 s heard): none overlaps
                     listen_record(user=users[i % 20], track=tracks[i % 25], play_duration_ms=played_ms,
-                                  completion_percentage=float(completion), platform="web", device_type="desktop")
+                                  completion_percentage=float(completion), platform="web", device_type="desktop",
+                                  played_at=start + timedelta(seconds=201 * (i // 20)))
                     for action in events.listen_actions(completion_percentage=completion, play_duration_ms=played_ms):
                         expected[action] += 1
 
