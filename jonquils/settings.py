@@ -44,7 +44,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.admin_config.JonquilsAdminConfig",  # django.contrib.admin, its login throttled
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -199,6 +199,11 @@ URL_FETCH_ALLOWED_NETWORKS = env.list("URL_FETCH_ALLOWED_NETWORKS", default=[])
 # --- end storage --------------------------------------------------------------------------
 
 # --- Auth -------------------------------------------------------------------------------
+# One sign-in rule for the API, the admin and the pages: username or email in one field.
+AUTHENTICATION_BACKENDS = ["accounts.backends.UsernameOrEmailBackend"]
+# Password hashes at once per process (Argon2 takes ~100 MB each), and how long one waits for a slot.
+PASSWORD_HASH_MAX_CONCURRENT = env.int("PASSWORD_HASH_MAX_CONCURRENT", default=2)
+PASSWORD_HASH_WAIT_S = env.float("PASSWORD_HASH_WAIT_S", default=10.0)
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
