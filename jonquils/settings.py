@@ -6,11 +6,13 @@ packages with their data under `var/` (see jonquils/embedded). Set DATABASE_URL,
 """
 from __future__ import annotations
 
+import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 from jonquils.embedded.paths import (
     BASE_DIR,
@@ -25,21 +27,64 @@ EMBEDDED = embedded_paths()
 VAR_DIR: Path = EMBEDDED.var_dir
 
 
-def _embedded_secret_key() -> str:
-    """Return the secret kept under var/ for the embedded default, creating it once."""
-    key_file = VAR_DIR / "secret-key"
-    try:
-        return key_file.read_text().strip()
-    except FileNotFoundError:
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_urlsafe(50)
-        key_file.write_text(key)
-        key_file.chmod(0o600)
-        return key
-
-
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default="") or _embedded_secret_key()
+# Services mode: the database is an existing server, shared by several processes and machines.
+SERVICES_MODE = bool(env.str("DATABASE_URL", default=""))
+PLACEHOLDER_MARK = "replace-me"  # every placeholder of .env.example holds it; settings refuse it
+_KNOWN_SECRETS = {"change-me-in-production", "build-only", "changeme", "secret", "jonquils", "jonquils-secret"}
+_KEY_HINT = "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+
+
+def _embedded_secret(name: str) -> str:
+    """Return a key kept under var/ for the embedded default, created once (mode 600) by the first process."""
+    key_file = VAR_DIR / name
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_text().strip()
+    key = secrets.token_urlsafe(50)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def _weakness(value: str) -> str | None:
+    if PLACEHOLDER_MARK in value or "change-me" in value or value in _KNOWN_SECRETS or value.startswith("django-insecure-"):
+        return "is a placeholder that anyone can read"
+    if len(value) < 50 or len(set(value)) < 5:
+        return "is too short (it needs at least 50 characters, 5 of them different)"
+    return None
+
+
+def _signing_secret(name: str, *, file_name: str) -> str:
+    """A signing key from the environment; refused when missing in services mode, or weak with DEBUG off."""
+    value = env.str(name, default="")
+    if not value:
+        if SERVICES_MODE:
+            raise ImproperlyConfigured(
+                f"{name} is not set: with DATABASE_URL set (services mode) every process must share the same "
+                f"{name}, so set it in .env to a random value from `{_KEY_HINT}`."
+            )
+        return _embedded_secret(file_name)
+    weakness = None if DEBUG else _weakness(value)
+    if weakness:
+        raise ImproperlyConfigured(f"{name} {weakness}: set it to a random value from `{_KEY_HINT}`.")
+    return value
+
+
+SECRET_KEY = _signing_secret("SECRET_KEY", file_name="secret-key")
+# Signs the JWTs: a key of its own, so that a leak of one does not forge the other.
+JWT_SIGNING_KEY = _signing_secret("JWT_SIGNING_KEY", file_name="jwt-signing-key")
+if JWT_SIGNING_KEY == SECRET_KEY and not DEBUG:
+    raise ImproperlyConfigured("JWT_SIGNING_KEY must differ from SECRET_KEY: give each its own random value.")
+if not DEBUG:
+    for _name in ("DATABASE_URL", "REDIS_URL", "CLICKHOUSE_URL", "CELERY_BROKER_URL", "S3_ACCESS_KEY_ID",
+                  "S3_SECRET_ACCESS_KEY", "JONQUILS_ADMIN_PASSWORD"):
+        if PLACEHOLDER_MARK in env.str(_name, default=""):
+            raise ImproperlyConfigured(
+                f"{_name} still holds a '{PLACEHOLDER_MARK}' placeholder of .env.example: set the real value in .env."
+            )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -352,7 +397,7 @@ SIMPLE_JWT.update({
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "AUTH_HEADER_TYPES": ("Bearer",),
-    "SIGNING_KEY": env.str("JWT_SIGNING_KEY", default="") or SECRET_KEY,
+    "SIGNING_KEY": JWT_SIGNING_KEY,
 })
 # Rates "N/period" (period s, min, h, day, or e.g. 15m), read on every request by
 # accounts.throttling. auth_* are the strict limits on login/register (per IP, per account).
