@@ -156,6 +156,15 @@ else:
     DATABASE_EMBEDDED = True
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Bounded waits. Web processes (jonquils.wsgi) set DB_STATEMENT_TIMEOUT_MS on each new connection;
+# migrations, ETL, Celery and manage.py may run longer statements: DB_WORKER_STATEMENT_TIMEOUT_MS (0: none).
+DB_CONNECT_TIMEOUT_S = env.int("DB_CONNECT_TIMEOUT_S", default=5)
+DB_STATEMENT_TIMEOUT_MS = env.int("DB_STATEMENT_TIMEOUT_MS", default=30_000)
+DB_WORKER_STATEMENT_TIMEOUT_MS = env.int("DB_WORKER_STATEMENT_TIMEOUT_MS", default=0)
+_db_options = DATABASES["default"].setdefault("OPTIONS", {})
+_db_options.setdefault("connect_timeout", DB_CONNECT_TIMEOUT_S)
+if DB_WORKER_STATEMENT_TIMEOUT_MS > 0:
+    _db_options["options"] = f"{_db_options.get('options', '')} -c statement_timeout={DB_WORKER_STATEMENT_TIMEOUT_MS}".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache, sessions, throttling, Celery broker ---------------------------------
@@ -197,6 +206,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A task killed with its worker (SIGKILL at shutdown, a crash) goes back to the queue (acks_late above).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Every task has bounded time; the heavy ETL ones get longer limits (jonquils/celery.py).
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT_S", default=300)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT_S", default=360)
+CELERY_ETL_SOFT_TIME_LIMIT = env.int("CELERY_ETL_SOFT_TIME_LIMIT_S", default=3000)
+CELERY_ETL_TIME_LIMIT = env.int("CELERY_ETL_TIME_LIMIT_S", default=3300)
 
 # --- Files -------------------------------------------------------------------------------
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(EMBEDDED.media_dir))
@@ -217,6 +233,10 @@ S3_SETTINGS = {
     "region_name": env.str("S3_REGION", default="us-east-1"),
     "bucket_prefix": env.str("S3_BUCKET_PREFIX", default=""),
     "presign_ttl_s": env.int("S3_PRESIGNED_TTL_S", default=600),
+    # Bounded waits: botocore's defaults (60 s a read, retried) hang a stream or /health for minutes.
+    "connect_timeout_s": env.float("S3_CONNECT_TIMEOUT_S", default=2.0),
+    "read_timeout_s": env.float("S3_READ_TIMEOUT_S", default=5.0),
+    "max_attempts": env.int("S3_MAX_ATTEMPTS", default=2),
 } if S3_ENDPOINT_URL else None
 if S3_SETTINGS and not (S3_SETTINGS["access_key"] and S3_SETTINGS["secret_key"]):
     raise environ.ImproperlyConfigured("S3_ENDPOINT_URL is set: set S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY too.")
@@ -300,6 +320,8 @@ HEALTH_CHECKS = [
     ("worker", "jonquils.health.check_worker", False),
 ]
 HEALTH_WORKER_TIMEOUT_S = env.float("HEALTH_WORKER_TIMEOUT_S", default=1.0)
+# Every check runs at once, each for at most this long; one still running then counts as down.
+HEALTH_CHECK_TIMEOUT_S = env.float("HEALTH_CHECK_TIMEOUT_S", default=3.0)
 
 # --- Search (search app) ------------------------------------------------------------
 # PostgreSQL (default: tsvector + pg_trgm, kept by the database) or Elasticsearch.
