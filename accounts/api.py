@@ -24,7 +24,7 @@ from .serializers import (
     UserAdminOutputSerializer,
     UserAdminUpdateInputSerializer,
 )
-from .throttling import AUTH_THROTTLES, GENERAL_THROTTLES
+from .throttling import AUTH_THROTTLES, GENERAL_THROTTLES, PASSWORD_CHECK_THROTTLES
 
 
 _unauthorized = OpenApiResponse(ErrorSerializer, description="The credentials or the token are not valid.")
@@ -78,7 +78,7 @@ class LoginView(_TokenEndpoint):
     def post(self, request):
         serializer = LoginInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = services.user_authenticate(**serializer.validated_data)
+        user = services.user_authenticate(**serializer.validated_data, request=request._request)
         pair = tokens.token_pair_issue(user=user)
         return Response(TokenPairOutputSerializer(pair).data)
 
@@ -115,9 +115,14 @@ class LogoutView(_TokenEndpoint):
 
 
 class MeView(APIView):
-    """The signed-in user's own profile."""
+    """The signed-in user's own profile.
+
+    A change that carries current_password meets the login limits (per IP and per account),
+    so the password check is no better an oracle than the login itself.
+    """
 
     permission_classes = (IsAuthenticated,)
+    throttle_classes = PASSWORD_CHECK_THROTTLES
 
     @extend_schema(tags=["auth"], operation_id="auth_me_retrieve", responses={200: ProfileOutputSerializer})
     def get(self, request):

@@ -4,14 +4,16 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
+from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from jonquils.exceptions import NotAuthenticatedError
 
 from . import selectors
+from .backends import user_check_password
 from .models import Role, User
 from .tokens import refresh_tokens_revoke_all
 
@@ -65,6 +67,8 @@ def _check_identity_free(*, username: str | None, email: str | None, exclude_id:
         errors["username"] = [DUPLICATE_USERNAME]
     if email is not None and selectors.email_taken(email=email, exclude_id=exclude_id):
         errors["email"] = [DUPLICATE_EMAIL]
+    for field, messages in selectors.login_name_clash(username=username, email=email, exclude_id=exclude_id).items():
+        errors.setdefault(field, messages)
     if errors:
         raise ValidationError(errors)
 
@@ -99,19 +103,16 @@ def user_register(*, username: str, email: str, password: str, country: str = ""
     return user
 
 
-def user_authenticate(*, password: str, username: str | None = None, email: str | None = None) -> User:
-    """Return the active user that the username (or email) and password name; else InvalidCredentials.
+def user_authenticate(*, password: str, username: str | None = None, email: str | None = None, request=None) -> User:
+    """Return the active user that the login (username or email) and password name; else InvalidCredentials.
 
-    Unknown accounts cost one password hash too, so timing does not tell which accounts exist.
+    Goes through `django.contrib.auth.authenticate()` (accounts.backends), as the admin login
+    does, and sends `user_logged_in` on success: Django sets last_login, analytics records it.
     """
-    user = selectors.user_find_by_login(username=username, email=email)
+    user = authenticate(request, username=username, email=email, password=password)
     if user is None:
-        User().set_password(password)
         raise InvalidCredentials()
-    if not user.check_password(password) or not user.is_active:
-        raise InvalidCredentials()
-    user.last_login = timezone.now()
-    user.save(update_fields=["last_login"])
+    user_logged_in.send(sender=user.__class__, request=request, user=user)
     return user
 
 
@@ -139,7 +140,7 @@ def user_profile_update(
     if password is not None or email is not None:
         if not current_password:
             raise ValidationError({"current_password": ["Give your current password to change your password or email."]})
-        if not user.check_password(current_password):
+        if not user_check_password(user, current_password):
             raise ValidationError({"current_password": ["The current password is not correct."]})
     _check_identity_free(username=username, email=email, exclude_id=user.pk)
     changed = []
@@ -180,17 +181,48 @@ def _artist_link(*, user: User, artist_id: int | None) -> None:
         artist.save(update_fields=["user"])
 
 
+def user_privileges_check(
+    *, user: User, actor: User | None = None, is_active: bool | None = None, is_superuser: bool | None = None,
+    role: str | None = None,
+) -> None:
+    """Refuse a change that would lock the service out of its administration.
+
+    Nobody deactivates or demotes themselves, and the last active superuser stays one, active.
+    Call it inside the transaction of the change: it locks the active superusers, so two
+    admins demoting the last two superusers at once cannot both succeed.
+    """
+    is_active = user.is_active if is_active is None else is_active
+    is_superuser = user.is_superuser if is_superuser is None else is_superuser
+    role = role or (Role.ADMIN if is_superuser else user.role)
+    if actor is not None and actor.pk == user.pk:
+        if not is_active:
+            raise ValidationError({"is_active": ["You cannot deactivate your own account."]})
+        if actor.is_superuser and not is_superuser:
+            raise ValidationError({"is_superuser": ["You cannot remove your own superuser status."]})
+        if actor.is_admin and role != Role.ADMIN and not is_superuser:
+            raise ValidationError({"role": ["You cannot remove your own admin role."]})
+    if user.pk is None:
+        return
+    was_active_superuser = User.objects.filter(pk=user.pk, is_superuser=True, is_active=True).exists()
+    if was_active_superuser and not (is_superuser and is_active):
+        active_superusers = list(
+            User.objects.select_for_update().filter(is_superuser=True, is_active=True).values_list("pk", flat=True)
+        )
+        if set(active_superusers) <= {user.pk}:
+            field = "is_active" if not is_active else "is_superuser"
+            raise ValidationError({field: ["This is the last active superuser: make another account superuser first."]})
+
+
 def user_role_change(*, user: User, role: str, actor: User | None = None, artist_id: int | None = None) -> User:
     """Set a user's role. A superuser stays an admin; becoming an artist creates or links their Artist."""
     if role not in Role.values:
         raise ValidationError({"role": [f"Must be one of: {', '.join(Role.values)}."]})
     if user.is_superuser and role != Role.ADMIN:
         raise ValidationError({"role": ["A superuser is always an admin."]})
-    if actor is not None and actor.pk == user.pk and role != Role.ADMIN:
-        raise ValidationError({"role": ["You cannot remove your own admin role."]})
     if artist_id is not None and role != Role.ARTIST:
         raise ValidationError({"artist_id": ["Only a user who becomes an artist can be linked to an artist profile."]})
     with transaction.atomic():
+        user_privileges_check(user=user, actor=actor, role=role)
         if role == Role.ARTIST:
             _artist_link(user=user, artist_id=artist_id)
         if user.role != role:
@@ -201,9 +233,8 @@ def user_role_change(*, user: User, role: str, actor: User | None = None, artist
 
 def user_active_set(*, user: User, is_active: bool, actor: User | None = None) -> User:
     """Activate or deactivate an account; deactivation revokes its refresh tokens."""
-    if actor is not None and actor.pk == user.pk and not is_active:
-        raise ValidationError({"is_active": ["You cannot deactivate your own account."]})
     with transaction.atomic():
+        user_privileges_check(user=user, actor=actor, is_active=is_active)
         if user.is_active != is_active:
             user.is_active = is_active
             user.save(update_fields=["is_active"])

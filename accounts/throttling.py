@@ -1,4 +1,7 @@
-"""Request rate limits kept in the cache (Redis): general per user / per IP, strict on login and register.
+"""Request rate limits kept in the cache (Redis): general per user / per IP, strict on sign-in and register.
+
+The strict limits guard every door to a password check: the API login and register, the admin
+login (and any sign-in page, through `login_attempt_wait`), and PATCH /auth/me with current_password.
 
 Rates come from `settings.API_THROTTLE_RATES` (scope -> "N/period", period like `s`, `min`,
 `h`, `day` or `15m`), read on every request: DRF's own throttles copy the rates onto a class
@@ -38,6 +41,83 @@ def _digest(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
+def _hit(key: str, window: int) -> int:
+    for _ in range(3):
+        cache.add(key, 0, timeout=window)
+        try:
+            return cache.incr(key)
+        except ValueError:  # expired between add and incr: open a new window
+            continue
+    return 1
+
+
+def _ttl(key: str, window: int) -> int:
+    ttl = getattr(cache, "ttl", None)
+    remaining = ttl(key) if ttl else None
+    return max(1, math.ceil(remaining)) if remaining and remaining > 0 else window
+
+
+def throttle_hit(*, scope: str, rate: str, idents, fail_open: bool) -> float | None:
+    """Count one request against every ident of `scope`; return seconds to wait, or None if allowed.
+
+    With the cache unreachable, `fail_open` decides: None (let it through) or a whole window.
+    """
+    limit, window = parse_rate(rate)
+    wait = None
+    try:
+        for ident in dict.fromkeys(idents):
+            key = f"throttle:{scope}:{_digest(ident)}"
+            if _hit(key, window) > limit:
+                wait = max(wait or 0, _ttl(key, window))
+    except Exception:  # noqa: BLE001 - any cache failure; which one does not change the answer
+        logger.warning("throttle cache unavailable; scope %s fails %s", scope, "open" if fail_open else "closed",
+                       exc_info=True)
+        return None if fail_open else window
+    return wait
+
+
+def account_idents(*names: str | None, email_only: bool = False) -> list[str]:
+    """Per-account throttle keys of the login names of one attempt: the account itself when known.
+
+    A known account has one key whichever name (username or email, any case) and whichever
+    door (API, admin, profile check) the attempt uses; an unknown name is keyed by itself.
+    """
+    from .selectors import user_find_by_login
+
+    idents = []
+    for name in names:
+        if not (isinstance(name, str) and name.strip()):
+            continue
+        user = None
+        if len(name) <= 254 and "\x00" not in name:  # else no account has it (and PostgreSQL refuses NUL)
+            user = user_find_by_login(email=name) if email_only else user_find_by_login(login=name)
+        idents.append(f"account:{user.pk}" if user is not None else f"name:{name.strip().casefold()}")
+    return idents
+
+
+def client_ip(request) -> str:
+    """The client address as the API throttles see it (REMOTE_ADDR, or X-Forwarded-For behind NUM_PROXIES)."""
+    return BaseThrottle().get_ident(request)
+
+
+def login_attempt_wait(request, *, login: str | None) -> float | None:
+    """Count a sign-in attempt of a page (admin, web login) as an API login; seconds to wait, or None.
+
+    The same Redis counters as POST /api/v1/auth/login, per client IP and per account named;
+    failing closed (a whole window to wait) when the cache is unreachable.
+    """
+    rates = getattr(settings, "API_THROTTLE_RATES", {})
+    waits = []
+    if rates.get(AuthIpThrottle.scope):
+        waits.append(throttle_hit(scope=AuthIpThrottle.scope, rate=rates[AuthIpThrottle.scope],
+                                  idents=[f"ip:{client_ip(request)}"], fail_open=False))
+    if rates.get(AuthAccountThrottle.scope) and login:
+        waits.append(throttle_hit(scope=AuthAccountThrottle.scope, rate=rates[AuthAccountThrottle.scope],
+                                  idents=account_idents(login), fail_open=False))
+    waits = [w for w in waits if w is not None]
+    return max(waits) if waits else None
+
+
 class CacheRateThrottle(BaseThrottle):
     """Allow `N` requests per window for each key of `get_idents()`; no idents means no limit."""
 
@@ -59,38 +139,9 @@ class CacheRateThrottle(BaseThrottle):
         rate = self.get_rate()
         if not rate:
             return True
-        limit, window = parse_rate(rate)
-        idents = dict.fromkeys(self.get_idents(request, view))
-        allowed = True
-        try:
-            for ident in idents:
-                key = f"throttle:{self.scope}:{_digest(ident)}"
-                if self._hit(key, window) > limit:
-                    allowed = False
-                    self._wait = max(self._wait or 0, self._ttl(key, window))
-        except Exception:  # noqa: BLE001 - any cache failure; which one does not change the answer
-            logger.warning("throttle cache unavailable; scope %s fails %s", self.scope,
-                           "open" if self.fail_open else "closed", exc_info=True)
-            if not self.fail_open:
-                self._wait = window
-            return self.fail_open
-        return allowed
-
-    @staticmethod
-    def _hit(key: str, window: int) -> int:
-        for _ in range(3):
-            cache.add(key, 0, timeout=window)
-            try:
-                return cache.incr(key)
-            except ValueError:  # expired between add and incr: open a new window
-                continue
-        return 1
-
-    @staticmethod
-    def _ttl(key: str, window: int) -> int:
-        ttl = getattr(cache, "ttl", None)
-        remaining = ttl(key) if ttl else None
-        return max(1, math.ceil(remaining)) if remaining and remaining > 0 else window
+        self._wait = throttle_hit(scope=self.scope, rate=rate, idents=self.get_idents(request, view),
+                                  fail_open=self.fail_open)
+        return self._wait is None
 
     def wait(self) -> float | None:
         return self._wait
@@ -119,7 +170,7 @@ class UserThrottle(CacheRateThrottle):
 
 
 class AuthIpThrottle(CacheRateThrottle):
-    """Strict limit on login/register attempts from one IP address."""
+    """Strict limit on sign-in/register attempts from one IP address."""
 
     scope = "auth_ip"
     fail_open = False
@@ -129,26 +180,44 @@ class AuthIpThrottle(CacheRateThrottle):
 
 
 class AuthAccountThrottle(CacheRateThrottle):
-    """Strict limit on login/register attempts naming one account (its username or email).
+    """Strict limit on sign-in/register attempts naming one account (by its username or email).
 
-    A guesser who spreads attempts over many IP addresses still meets this limit.
+    A guesser who spreads attempts over many IP addresses, or over both names of the account,
+    still meets this limit.
     """
 
     scope = "auth_account"
     fail_open = False
-    identity_fields = ("username", "email")
 
     def get_idents(self, request, view) -> list[str]:
         data = request.data
         if not hasattr(data, "get"):
             return []
-        idents = []
-        for field in self.identity_fields:
-            value = data.get(field)
-            if isinstance(value, str) and value.strip():
-                idents.append(f"{field}:{value.strip().casefold()}")
-        return idents
+        return account_idents(data.get("username")) + account_idents(data.get("email"), email_only=True)
+
+
+def _checks_current_password(request) -> bool:
+    data = request.data
+    return request.method == "PATCH" and hasattr(data, "get") and data.get("current_password") not in (None, "")
+
+
+class PasswordCheckIpThrottle(AuthIpThrottle):
+    """The sign-in limit per IP, on the requests that make the server check the current password."""
+
+    def get_idents(self, request, view) -> list[str]:
+        return super().get_idents(request, view) if _checks_current_password(request) else []
+
+
+class PasswordCheckAccountThrottle(AuthAccountThrottle):
+    """The sign-in limit of the signed-in account (shared with logins naming it), on current-password checks."""
+
+    def get_idents(self, request, view) -> list[str]:
+        user = request.user
+        if not (_checks_current_password(request) and user and user.is_authenticated):
+            return []
+        return [f"account:{user.pk}"]
 
 
 GENERAL_THROTTLES = [AnonThrottle, UserThrottle]
 AUTH_THROTTLES = [AuthIpThrottle, AuthAccountThrottle, *GENERAL_THROTTLES]
+PASSWORD_CHECK_THROTTLES = [PasswordCheckIpThrottle, PasswordCheckAccountThrottle, *GENERAL_THROTTLES]

@@ -32,6 +32,9 @@ class TranscodeBusy(UnavailableError):
 
     code = "busy"
 
+class TranscodeUnavailable(TranscodeBusy):
+    """The slot counter (Redis) does not answer; like busy, the caller should retry (503)."""
+
 
 class TranscodeFailed(UnprocessableError):
     """The original could not be transcoded."""
@@ -47,26 +50,39 @@ def transcode_content_type(fmt: str) -> str:
     return FORMATS[fmt][2]
 
 
+def _slot_take(token: str) -> str | None:
+    for slot in range(settings.TRANSCODE_MAX_CONCURRENT):
+        if cache.add(f"transcode-slot:{slot}", token, timeout=_SLOT_TTL_S):
+            return f"transcode-slot:{slot}"
+    return None
+
+
 @contextmanager
 def transcode_slot():
-    """Hold one of TRANSCODE_MAX_CONCURRENT slots (Redis `add` is atomic) while transcoding."""
+    """Hold one of TRANSCODE_MAX_CONCURRENT slots (Redis `add` is atomic) while transcoding.
+
+    With Redis unreachable no slot can be counted, so none is given: TranscodeUnavailable.
+    """
     token = uuid.uuid4().hex
     deadline = time.monotonic() + settings.TRANSCODE_WAIT_S
     held = None
     while held is None:
-        for slot in range(settings.TRANSCODE_MAX_CONCURRENT):
-            if cache.add(f"transcode-slot:{slot}", token, timeout=_SLOT_TTL_S):
-                held = f"transcode-slot:{slot}"
-                break
-        else:
+        try:
+            held = _slot_take(token)
+        except Exception as exc:  # noqa: BLE001 - any cache failure means the same: no slot
+            raise TranscodeUnavailable("Transcoding is unavailable for a moment; retry in a few seconds.") from exc
+        if held is None:
             if time.monotonic() > deadline:
                 raise TranscodeBusy("Every transcoder is busy; retry in a few seconds.")
             time.sleep(0.1)
     try:
         yield held
     finally:
-        if cache.get(held) == token:
-            cache.delete(held)
+        try:
+            if cache.get(held) == token:
+                cache.delete(held)
+        except Exception:  # noqa: BLE001 - the slot expires after _SLOT_TTL_S anyway
+            pass
 
 
 def _transcode_file(source: str, target: str, *, fmt: str, bitrate: int) -> None:

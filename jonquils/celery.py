@@ -13,12 +13,20 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 # The one beat schedule of the project (Airflow takes over the ETL entries when ETL_SCHEDULER=airflow).
+from django.conf import settings as _settings  # noqa: E402
+
 app.conf.beat_schedule = {
     "accounts-flush-expired-tokens": {"task": "accounts.flush_expired_tokens", "schedule": crontab(hour=4, minute=17)},
 }
 
+# Time limits: settings give every task a default (CELERY_TASK_*_TIME_LIMIT); the heavy ones,
+# a whole pipeline run, an upload's audio analysis and a full reindex, may take longer.
+app.conf.task_annotations = {
+    name: {"soft_time_limit": _settings.CELERY_ETL_SOFT_TIME_LIMIT, "time_limit": _settings.CELERY_ETL_TIME_LIMIT}
+    for name in ("etl.music_etl_pipeline", "etl.process_upload", "search.rebuild_index")
+}
+
 # >>> ETL (issue 6): the hourly pipeline and the 15-minute monitoring, unless Airflow runs them >>>
-from django.conf import settings as _settings  # noqa: E402
 
 if _settings.ETL_SCHEDULER == "celery":
     app.conf.beat_schedule.update({

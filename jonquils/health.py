@@ -1,6 +1,7 @@
 """Component checks for GET /health; each returns latency and raises on failure."""
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from importlib import import_module
@@ -9,7 +10,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import connection
+from django.db import connection, connections
 
 
 class ComponentUnhealthy(RuntimeError):
@@ -56,25 +57,56 @@ def check_worker() -> dict:
     return {"workers": len(replies)}
 
 
+def _run_one(dotted: str) -> dict:
+    module_name, _, func_name = dotted.rpartition(".")
+    started = time.perf_counter()
+    extra = getattr(import_module(module_name), func_name)() or {}
+    return {"latency_ms": round((time.perf_counter() - started) * 1000, 1), **extra}
+
+
+def _in_thread(dotted: str, outcome: dict) -> None:
+    try:
+        outcome["extra"] = _run_one(dotted)
+    except BaseException as exc:  # noqa: BLE001 - reported, not raised
+        outcome["error"] = exc
+    finally:
+        connections.close_all()  # this thread's own database connection
+
+
 def run_checks() -> tuple[str, dict]:
-    """Run every configured check; return the overall status and the per-component results."""
+    """Run every configured check at once, each for at most HEALTH_CHECK_TIMEOUT_S; return status and results.
+
+    A check still running at its deadline counts as down: /health answers within the timeout
+    even when a server accepts connections but never answers. Its thread ends on its own
+    (every client below has a bounded timeout too).
+    """
+    timeout = float(getattr(settings, "HEALTH_CHECK_TIMEOUT_S", 3.0))
+    started = time.perf_counter()
+    runs = []
+    for name, dotted, required in settings.HEALTH_CHECKS:
+        outcome: dict = {}
+        thread = threading.Thread(target=_in_thread, args=(dotted, outcome), name=f"health-{name}", daemon=True)
+        thread.start()
+        runs.append((name, required, thread, outcome))
     components: dict[str, dict] = {}
     required_down = optional_down = False
-    for name, dotted, required in settings.HEALTH_CHECKS:
-        module_name, _, func_name = dotted.rpartition(".")
-        started = time.perf_counter()
-        try:
-            extra = getattr(import_module(module_name), func_name)() or {}
-            components[name] = {"ok": True, "latency_ms": round((time.perf_counter() - started) * 1000, 1), **extra}
-        except Exception as exc:  # noqa: BLE001 - any failure is a down component, reported not raised
-            components[name] = {
-                **(getattr(exc, "details", None) or {}),
-                "ok": False,
-                "latency_ms": round((time.perf_counter() - started) * 1000, 1),
-                "required": required,
-                "error": f"{type(exc).__name__}: {str(exc)[:200]}",
-            }
-            required_down |= required
-            optional_down |= not required
+    for name, required, thread, outcome in runs:
+        thread.join(max(0.0, timeout - (time.perf_counter() - started)))
+        latency_ms = round((time.perf_counter() - started) * 1000, 1)
+        if thread.is_alive():
+            outcome = {"error": TimeoutError(f"no answer within {timeout:g} s")}
+        if "error" not in outcome:
+            components[name] = {"ok": True, "latency_ms": latency_ms, **outcome["extra"]}
+            continue
+        exc = outcome["error"]
+        components[name] = {
+            **(getattr(exc, "details", None) or {}),
+            "ok": False,
+            "latency_ms": latency_ms,
+            "required": required,
+            "error": f"{type(exc).__name__}: {str(exc)[:200]}",
+        }
+        required_down |= required
+        optional_down |= not required
     status = "down" if required_down else "degraded" if optional_down else "ok"
     return status, components

@@ -6,11 +6,13 @@ packages with their data under `var/` (see jonquils/embedded). Set DATABASE_URL,
 """
 from __future__ import annotations
 
+import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 from jonquils.embedded.paths import (
     BASE_DIR,
@@ -25,26 +27,69 @@ EMBEDDED = embedded_paths()
 VAR_DIR: Path = EMBEDDED.var_dir
 
 
-def _embedded_secret_key() -> str:
-    """Return the secret kept under var/ for the embedded default, creating it once."""
-    key_file = VAR_DIR / "secret-key"
-    try:
-        return key_file.read_text().strip()
-    except FileNotFoundError:
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_urlsafe(50)
-        key_file.write_text(key)
-        key_file.chmod(0o600)
-        return key
-
-
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default="") or _embedded_secret_key()
+# Services mode: the database is an existing server, shared by several processes and machines.
+SERVICES_MODE = bool(env.str("DATABASE_URL", default=""))
+PLACEHOLDER_MARK = "replace-me"  # every placeholder of .env.example holds it; settings refuse it
+_KNOWN_SECRETS = {"change-me-in-production", "build-only", "changeme", "secret", "jonquils", "jonquils-secret"}
+_KEY_HINT = "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+
+
+def _embedded_secret(name: str) -> str:
+    """Return a key kept under var/ for the embedded default, created once (mode 600) by the first process."""
+    key_file = VAR_DIR / name
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_text().strip()
+    key = secrets.token_urlsafe(50)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def _weakness(value: str) -> str | None:
+    if PLACEHOLDER_MARK in value or "change-me" in value or value in _KNOWN_SECRETS or value.startswith("django-insecure-"):
+        return "is a placeholder that anyone can read"
+    if len(value) < 50 or len(set(value)) < 5:
+        return "is too short (it needs at least 50 characters, 5 of them different)"
+    return None
+
+
+def _signing_secret(name: str, *, file_name: str) -> str:
+    """A signing key from the environment; refused when missing in services mode, or weak with DEBUG off."""
+    value = env.str(name, default="")
+    if not value:
+        if SERVICES_MODE:
+            raise ImproperlyConfigured(
+                f"{name} is not set: with DATABASE_URL set (services mode) every process must share the same "
+                f"{name}, so set it in .env to a random value from `{_KEY_HINT}`."
+            )
+        return _embedded_secret(file_name)
+    weakness = None if DEBUG else _weakness(value)
+    if weakness:
+        raise ImproperlyConfigured(f"{name} {weakness}: set it to a random value from `{_KEY_HINT}`.")
+    return value
+
+
+SECRET_KEY = _signing_secret("SECRET_KEY", file_name="secret-key")
+# Signs the JWTs: a key of its own, so that a leak of one does not forge the other.
+JWT_SIGNING_KEY = _signing_secret("JWT_SIGNING_KEY", file_name="jwt-signing-key")
+if JWT_SIGNING_KEY == SECRET_KEY and not DEBUG:
+    raise ImproperlyConfigured("JWT_SIGNING_KEY must differ from SECRET_KEY: give each its own random value.")
+if not DEBUG:
+    for _name in ("DATABASE_URL", "REDIS_URL", "CLICKHOUSE_URL", "CELERY_BROKER_URL", "S3_ACCESS_KEY_ID",
+                  "S3_SECRET_ACCESS_KEY", "JONQUILS_ADMIN_PASSWORD"):
+        if PLACEHOLDER_MARK in env.str(_name, default=""):
+            raise ImproperlyConfigured(
+                f"{_name} still holds a '{PLACEHOLDER_MARK}' placeholder of .env.example: set the real value in .env."
+            )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.admin_config.JonquilsAdminConfig",  # django.contrib.admin, its login throttled
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -111,6 +156,15 @@ else:
     DATABASE_EMBEDDED = True
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Bounded waits. Web processes (jonquils.wsgi) set DB_STATEMENT_TIMEOUT_MS on each new connection;
+# migrations, ETL, Celery and manage.py may run longer statements: DB_WORKER_STATEMENT_TIMEOUT_MS (0: none).
+DB_CONNECT_TIMEOUT_S = env.int("DB_CONNECT_TIMEOUT_S", default=5)
+DB_STATEMENT_TIMEOUT_MS = env.int("DB_STATEMENT_TIMEOUT_MS", default=30_000)
+DB_WORKER_STATEMENT_TIMEOUT_MS = env.int("DB_WORKER_STATEMENT_TIMEOUT_MS", default=0)
+_db_options = DATABASES["default"].setdefault("OPTIONS", {})
+_db_options.setdefault("connect_timeout", DB_CONNECT_TIMEOUT_S)
+if DB_WORKER_STATEMENT_TIMEOUT_MS > 0:
+    _db_options["options"] = f"{_db_options.get('options', '')} -c statement_timeout={DB_WORKER_STATEMENT_TIMEOUT_MS}".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache, sessions, throttling, Celery broker ---------------------------------
@@ -152,6 +206,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A task killed with its worker (SIGKILL at shutdown, a crash) goes back to the queue (acks_late above).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Every task has bounded time; the heavy ETL ones get longer limits (jonquils/celery.py).
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT_S", default=300)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT_S", default=360)
+CELERY_ETL_SOFT_TIME_LIMIT = env.int("CELERY_ETL_SOFT_TIME_LIMIT_S", default=3000)
+CELERY_ETL_TIME_LIMIT = env.int("CELERY_ETL_TIME_LIMIT_S", default=3300)
 
 # --- Files -------------------------------------------------------------------------------
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(EMBEDDED.media_dir))
@@ -172,6 +233,10 @@ S3_SETTINGS = {
     "region_name": env.str("S3_REGION", default="us-east-1"),
     "bucket_prefix": env.str("S3_BUCKET_PREFIX", default=""),
     "presign_ttl_s": env.int("S3_PRESIGNED_TTL_S", default=600),
+    # Bounded waits: botocore's defaults (60 s a read, retried) hang a stream or /health for minutes.
+    "connect_timeout_s": env.float("S3_CONNECT_TIMEOUT_S", default=2.0),
+    "read_timeout_s": env.float("S3_READ_TIMEOUT_S", default=5.0),
+    "max_attempts": env.int("S3_MAX_ATTEMPTS", default=2),
 } if S3_ENDPOINT_URL else None
 if S3_SETTINGS and not (S3_SETTINGS["access_key"] and S3_SETTINGS["secret_key"]):
     raise environ.ImproperlyConfigured("S3_ENDPOINT_URL is set: set S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY too.")
@@ -199,6 +264,11 @@ URL_FETCH_ALLOWED_NETWORKS = env.list("URL_FETCH_ALLOWED_NETWORKS", default=[])
 # --- end storage --------------------------------------------------------------------------
 
 # --- Auth -------------------------------------------------------------------------------
+# One sign-in rule for the API, the admin and the pages: username or email in one field.
+AUTHENTICATION_BACKENDS = ["accounts.backends.UsernameOrEmailBackend"]
+# Password hashes at once per process (Argon2 takes ~100 MB each), and how long one waits for a slot.
+PASSWORD_HASH_MAX_CONCURRENT = env.int("PASSWORD_HASH_MAX_CONCURRENT", default=2)
+PASSWORD_HASH_WAIT_S = env.float("PASSWORD_HASH_WAIT_S", default=10.0)
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -252,6 +322,8 @@ HEALTH_CHECKS = [
     ("worker", "jonquils.health.check_worker", False),
 ]
 HEALTH_WORKER_TIMEOUT_S = env.float("HEALTH_WORKER_TIMEOUT_S", default=1.0)
+# Every check runs at once, each for at most this long; one still running then counts as down.
+HEALTH_CHECK_TIMEOUT_S = env.float("HEALTH_CHECK_TIMEOUT_S", default=3.0)
 
 # --- Search (search app) ------------------------------------------------------------
 # PostgreSQL (default: tsvector + pg_trgm, kept by the database) or Elasticsearch.
@@ -368,7 +440,7 @@ SIMPLE_JWT.update({
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "AUTH_HEADER_TYPES": ("Bearer",),
-    "SIGNING_KEY": env.str("JWT_SIGNING_KEY", default="") or SECRET_KEY,
+    "SIGNING_KEY": JWT_SIGNING_KEY,
 })
 # Rates "N/period" (period s, min, h, day, or e.g. 15m), read on every request by
 # accounts.throttling. auth_* are the strict limits on login/register (per IP, per account).

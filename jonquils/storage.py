@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import cache
 from pathlib import Path
 
 BUCKETS = ("tracks", "covers", "playlists", "temp")
@@ -28,6 +29,7 @@ def build_storages(*, media_root: str | Path, s3: dict | None = None, location: 
     is a key prefix inside every bucket (the test suite isolates each test with one).
     """
     storages: dict = {"staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    client_config = _s3_client_config(s3) if s3 else None
     for bucket in BUCKETS:
         if s3:
             storages[bucket] = {
@@ -45,6 +47,7 @@ def build_storages(*, media_root: str | Path, s3: dict | None = None, location: 
                     "querystring_auth": True,
                     "querystring_expire": int(s3.get("presign_ttl_s", 600)),
                     "location": location,
+                    "client_config": client_config,
                 },
             }
         else:
@@ -60,6 +63,63 @@ def build_storages(*, media_root: str | Path, s3: dict | None = None, location: 
         storages["default"] = {"BACKEND": "django.core.files.storage.FileSystemStorage",
                                "OPTIONS": {"location": str(media_root)}}
     return storages
+
+
+def _s3_client_config(s3: dict):
+    """botocore's client settings with bounded waits (its defaults: 60 s per read, retried).
+
+    With the endpoint unreachable a request then fails within about
+    max_attempts x (connect_timeout + read_timeout) and the caller answers 503 (StorageUnavailable).
+    """
+    from botocore.config import Config
+
+    return Config(
+        s3={"addressing_style": "path"},
+        signature_version="s3v4",
+        connect_timeout=float(s3.get("connect_timeout_s", 2.0)),
+        read_timeout=float(s3.get("read_timeout_s", 5.0)),
+        retries={"mode": "standard", "total_max_attempts": int(s3.get("max_attempts", 2))},
+    )
+
+
+@cache
+def _storage_unavailable_class() -> type[Exception]:
+    # Built on first use: settings import this module, before DRF (jonquils.api.errors) may load.
+    from jonquils.api.errors import DomainError
+
+    class StorageUnavailable(DomainError):
+        """The object store did not answer in time (or refused the connection): 503."""
+
+        code = "storage_unavailable"
+        status_code = 503
+
+        def __init__(self, message: str = "The file storage does not answer; retry in a moment."):
+            super().__init__(message)
+
+    StorageUnavailable.__module__ = __name__
+    return StorageUnavailable
+
+
+def __getattr__(name: str):
+    if name == "StorageUnavailable":
+        return _storage_unavailable_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _unreachable_errors() -> tuple[type[BaseException], ...]:
+    from botocore.exceptions import ConnectionError as BotoConnectionError
+    from botocore.exceptions import ReadTimeoutError
+
+    return (BotoConnectionError, ReadTimeoutError)
+
+
+@contextmanager
+def s3_reachable():
+    """Turn botocore's connection failures and timeouts into StorageUnavailable."""
+    try:
+        yield
+    except _unreachable_errors() as exc:
+        raise _storage_unavailable_class()() from exc
 
 
 def bucket_storage(bucket: str):
@@ -116,7 +176,8 @@ def object_stat(storage, name: str) -> ObjectStat | None:
     if is_s3(storage):
         client = _s3_client(storage)
         try:
-            head = client.head_object(Bucket=storage.bucket_name, Key=_s3_key(storage, name))
+            with s3_reachable():
+                head = client.head_object(Bucket=storage.bucket_name, Key=_s3_key(storage, name))
         except client.exceptions.ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
                 return None
@@ -134,9 +195,10 @@ def iter_range(storage, name: str, start: int, end: int, *, chunk_size: int = CH
     if end < start:
         return
     if is_s3(storage):
-        body = _s3_client(storage).get_object(
-            Bucket=storage.bucket_name, Key=_s3_key(storage, name), Range=f"bytes={start}-{end}"
-        )["Body"]
+        with s3_reachable():
+            body = _s3_client(storage).get_object(
+                Bucket=storage.bucket_name, Key=_s3_key(storage, name), Range=f"bytes={start}-{end}"
+            )["Body"]
         try:
             yield from body.iter_chunks(chunk_size)
         finally:
@@ -160,7 +222,8 @@ def local_copy(storage, name: str, *, suffix: str = "") -> Iterator[Path]:
         yield Path(storage.path(name))
         return
     with tempfile.NamedTemporaryFile(suffix=suffix, prefix="jonquils-obj-") as handle:
-        _s3_client(storage).download_fileobj(storage.bucket_name, _s3_key(storage, name), handle)
+        with s3_reachable():
+            _s3_client(storage).download_fileobj(storage.bucket_name, _s3_key(storage, name), handle)
         handle.flush()
         yield Path(handle.name)
 

@@ -3,6 +3,7 @@
 The test run never touches the data of `make run` (var/), and both can run at once.
 """
 import os
+import secrets
 from pathlib import Path
 
 _ROOT = Path(__file__).resolve().parent.parent
@@ -13,3 +14,7 @@ os.environ.setdefault("STATIC_MANIFEST", "false")
 # WhiteNoise warns at every request when STATIC_ROOT is missing; the suite never collects.
 os.environ.setdefault("STATIC_ROOT", str(_ROOT / "var" / "test" / "staticfiles"))
 Path(os.environ["STATIC_ROOT"]).mkdir(parents=True, exist_ok=True)
+# Processes the suite starts with DATABASE_URL (Celery worker, Airflow, etl_run) run in services
+# mode, which needs the signing keys given: one random pair per test run, shared by all of them.
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+os.environ.setdefault("JWT_SIGNING_KEY", secrets.token_urlsafe(50))

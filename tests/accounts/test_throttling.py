@@ -204,3 +204,92 @@ def test_with_redis_down_login_is_refused_rather_than_unlimited(rates, listener,
                                           format="json")
 
     _assert_throttled(response)
+
+
+# --- the same limits on the other doors to a password check ------------------------------------
+
+ADMIN_LOGIN = "/admin/login/?next=/admin/"
+
+
+def _admin_post(ip: str, username: str, password: str = "guess"):
+    from django.test import Client
+
+    return Client(REMOTE_ADDR=ip).post(ADMIN_LOGIN, {"username": username, "password": password, "next": "/admin/"})
+
+
+def _assert_throttled_page(response):
+    assert response.status_code == 429, response.content[:500]
+    retry_after = int(response["Retry-After"])
+    assert 1 <= retry_after <= 60
+    assert f"Try again in {retry_after} second" in response.content.decode()
+
+
+def test_admin_login_is_limited_per_account_across_addresses_and_names(rates):
+    rates(auth_account="3/min")
+    from tests.factories import AdminFactory
+    AdminFactory(username="admin", email="root@example.com")
+
+    statuses = [_admin_post(f"10.2.0.{i}", name).status_code for i, name in enumerate(["admin", "ADMIN", "root@example.com"])]
+    blocked = _admin_post("10.2.0.99", "admin", TEST_PASSWORD)  # even the right password waits
+
+    assert statuses == [200, 200, 200]  # the form again, with its error
+    _assert_throttled_page(blocked)
+    # the API login of the same account shares the budget
+    _assert_throttled(_client("10.2.0.98").post(LOGIN, {"email": "root@example.com", "password": TEST_PASSWORD},
+                                                 format="json"))
+
+
+def test_admin_login_is_limited_per_ip_and_a_refused_attempt_costs_no_hash(rates, settings):
+    rates(auth_ip="2/min")
+    for i in range(2):
+        assert _admin_post("192.0.2.30", f"user{i}").status_code == 200
+    settings.PASSWORD_HASHERS = ["tests.accounts.test_login_backend.CountingHasher"]
+    from tests.accounts.test_login_backend import CountingHasher
+    CountingHasher.calls = 0
+
+    blocked = _admin_post("192.0.2.30", "user9")
+
+    _assert_throttled_page(blocked)
+    assert CountingHasher.calls == 0
+    assert _admin_post("192.0.2.31", "user9").status_code == 200
+
+
+def test_with_redis_down_the_admin_login_is_refused(rates, redis_down):
+    rates()
+    redis_down()
+
+    _assert_throttled_page(_admin_post("192.0.2.32", "admin"))
+
+
+def test_current_password_checks_meet_the_login_limits(rates, listener, client_for):
+    client = client_for(listener)
+    cache.clear()  # the sign-in that gave the token counted too; start a fresh window
+    rates(auth_account="2/min")
+
+    wrong = [client.patch(ME, {"email": "new@example.com", "current_password": "guess"}, format="json").status_code
+             for _ in range(2)]
+    blocked = client.patch(ME, {"email": "new@example.com", "current_password": TEST_PASSWORD}, format="json")
+
+    assert wrong == [400, 400]
+    _assert_throttled(blocked)
+    listener.refresh_from_db()
+    assert listener.email != "new@example.com"
+    # the failed checks count against the account: its login waits as well
+    _assert_throttled(_client("10.3.0.1").post(LOGIN, {"username": listener.username, "password": TEST_PASSWORD},
+                                               format="json"))
+    # changes that check no password are not limited by it
+    assert client.patch(ME, {"first_name": "Still"}, format="json").status_code == 200
+
+
+def test_current_password_checks_are_limited_per_ip(rates, client_for):
+    users = [UserFactory() for _ in range(3)]
+    clients = [client_for(u) for u in users]
+    cache.clear()
+    rates(auth_ip="2/min")
+    for c in clients:
+        c.defaults["REMOTE_ADDR"] = "192.0.2.60"
+
+    statuses = [c.patch(ME, {"password": "violet-harbour-tangent-91", "current_password": "guess"},
+                        format="json").status_code for c in clients]
+
+    assert statuses == [400, 400, 429]

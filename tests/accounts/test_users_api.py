@@ -249,3 +249,73 @@ def test_put_is_not_offered(client_for, admin_user, listener):
     response = client_for(admin_user).put(detail(listener.pk), {"role": "artist"}, format="json")
 
     assert response.status_code == 405
+
+
+# --- the last superuser and oneself (API and admin alike) -------------------------------------
+
+def test_an_admin_by_role_cannot_deactivate_the_last_superuser(client_for):
+    superuser = AdminFactory()
+    role_admin = UserFactory(role=Role.ADMIN)
+
+    response = client_for(role_admin).patch(detail(superuser.pk), {"is_active": False}, format="json")
+
+    assert response.status_code == 400, response.content
+    assert "last active superuser" in response.json()["fields"]["is_active"][0]
+    superuser.refresh_from_db()
+    assert superuser.is_active
+
+
+def test_a_superuser_can_be_deactivated_while_another_remains(client_for):
+    superuser, other = AdminFactory(), AdminFactory()
+
+    response = client_for(other).patch(detail(superuser.pk), {"is_active": False}, format="json")
+
+    assert response.status_code == 200 and response.json()["is_active"] is False
+
+
+def _admin_change_post(client, user, **changes):
+    data = {"username": user.username, "email": user.email, "first_name": "", "last_name": "", "country": "",
+            "role": user.role, "is_active": "on" if user.is_active else "", "is_staff": "on" if user.is_staff else "",
+            "is_superuser": "on" if user.is_superuser else "", "groups": [], "user_permissions": [],
+            "last_login_0": "", "last_login_1": ""}
+    data.update(changes)
+    return client.post(f"/admin/accounts/user/{user.pk}/change/", {k: v for k, v in data.items() if v != ""})
+
+
+def test_the_admin_form_cannot_demote_or_deactivate_the_last_superuser():
+    from django.contrib.auth.models import Permission
+    from django.test import Client
+
+    superuser = AdminFactory()
+    staff = UserFactory(role=Role.ADMIN, is_staff=True)
+    staff.user_permissions.add(*Permission.objects.filter(codename__in=["change_user", "view_user", "delete_user"]))
+    client = Client()
+    client.force_login(staff)
+
+    demote = _admin_change_post(client, superuser, is_superuser="", role=Role.USER)
+    deactivate = _admin_change_post(client, superuser, is_active="")
+
+    for response in (demote, deactivate):
+        assert response.status_code == 200  # the form again, with the error
+        assert "last active superuser" in response.content.decode()
+    superuser.refresh_from_db()
+    assert superuser.is_superuser and superuser.is_active
+    # nor delete it (though it may delete other accounts)
+    other = UserFactory()
+    assert client.post(f"/admin/accounts/user/{other.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert client.post(f"/admin/accounts/user/{superuser.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert User.objects.filter(pk=superuser.pk).exists()
+
+
+def test_the_admin_form_cannot_demote_oneself():
+    from django.test import Client
+
+    me, _other = AdminFactory(), AdminFactory()
+    client = Client()
+    client.force_login(me)
+
+    response = _admin_change_post(client, me, is_superuser="")
+
+    assert response.status_code == 200 and "You cannot remove your own superuser status" in response.content.decode()
+    me.refresh_from_db()
+    assert me.is_superuser
