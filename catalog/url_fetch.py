@@ -2,7 +2,8 @@
 
 Rules: http/https only; the host name is resolved once and the connection goes to that very
 address (no second lookup a DNS rebinding could change); every address must be public
-(`ipaddress.is_global`, not multicast), IPv4-mapped IPv6 is judged as the IPv4 it carries;
+(`ipaddress.is_global`, not multicast), IPv4-mapped IPv6 is judged as the IPv4 it carries, and a
+6to4, Teredo or NAT64 address is refused when the IPv4 it embeds would be;
 redirects are followed by hand and each hop is checked again; total time and size are capped.
 settings.URL_FETCH_ALLOWED_NETWORKS lists networks allowed although not public (empty by default).
 """
@@ -44,6 +45,21 @@ def _allowed_networks() -> list:
     return [ipaddress.ip_network(net, strict=False) for net in settings.URL_FETCH_ALLOWED_NETWORKS]
 
 
+NAT64_NETWORKS = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[tuple[str, ipaddress.IPv4Address]]:
+    """The IPv4 addresses an IPv6 address carries and routes to: 6to4, Teredo (server and client), NAT64."""
+    carried = []
+    if ip.sixtofour is not None:
+        carried.append(("6to4", ip.sixtofour))
+    if ip.teredo is not None:
+        carried.extend(("Teredo", v4) for v4 in ip.teredo)
+    if any(ip in net for net in NAT64_NETWORKS):
+        carried.append(("NAT64", ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)))
+    return carried
+
+
 def address_refusal(address: str) -> str | None:
     """Why an IP address may not be contacted, or None when it may."""
     ip = ipaddress.ip_address(address.split("%")[0])
@@ -51,6 +67,12 @@ def address_refusal(address: str) -> str | None:
         ip = ip.ipv4_mapped
     if ip in METADATA_ADDRESSES:
         return f"{ip} is a cloud metadata address"
+    if isinstance(ip, ipaddress.IPv6Address):
+        # A 6to4, Teredo or NAT64 address reaches the IPv4 host it embeds: judge that host too.
+        for form, v4 in _embedded_ipv4(ip):
+            reason = address_refusal(str(v4))
+            if reason:
+                return f"{ip} is a {form} address embedding {v4}, and {reason}"
     if any(ip in net for net in _allowed_networks()):
         return None
     for label, flag in (("unspecified", ip.is_unspecified), ("loopback", ip.is_loopback),

@@ -16,12 +16,13 @@ from tests.storage.conftest import all_objects
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/tracks/upload-from-url/"
 
-# Every outgoing connection this process attempts, seen through the interpreter's audit hook.
+# Every outgoing network connection this process attempts, seen through the interpreter's audit hook
+# (Unix sockets, such as the embedded Redis of the throttle and cache, are not the network).
 CONNECTS: list[tuple] = []
 
 
 def _audit(event, args):
-    if event == "socket.connect":
+    if event == "socket.connect" and isinstance(args[1], tuple):
         CONNECTS.append(args[1])
 
 
@@ -77,6 +78,25 @@ def test_the_guard_refuses_every_non_public_address(address):
     assert address_refusal(address) is not None
 
 
+@pytest.mark.parametrize(("address", "reason"), [
+    ("2002:7f00:1::", "embedding 127.0.0.1, and 127.0.0.1 is a loopback address"),  # 6to4
+    ("2002:a00:1::1", "10.0.0.1 is a private address"),
+    ("2002:a9fe:a9fe::", "169.254.169.254 is a cloud metadata address"),
+    ("2002:c0a8:101:1::5", "192.168.1.1 is a private address"),
+    ("2001:0:4136:e378:8000:63bf:80ff:fffe", "Teredo address embedding 127.0.0.1"),  # client 127.0.0.1, obfuscated
+    ("64:ff9b::7f00:1", "NAT64 address embedding 127.0.0.1"),
+    ("64:ff9b::a9fe:a9fe", "cloud metadata address"),
+])
+def test_the_guard_refuses_ipv6_forms_that_embed_a_private_ipv4(address, reason):
+    assert reason in address_refusal(address)
+
+
+def test_the_guard_judges_embedded_ipv4_even_when_the_ipv6_form_looks_public():
+    # 2002::/16 counts as global for the ipaddress module; only the embedded IPv4 tells it apart
+    assert address_refusal("2002:808:808::") is None  # 6to4 of 8.8.8.8
+    assert "loopback" in address_refusal("2002:7f00:1::")
+
+
 @pytest.mark.parametrize("address", ["93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946", "8.8.8.8"])
 def test_the_guard_lets_public_addresses_through(address):
     assert address_refusal(address) is None
@@ -95,6 +115,7 @@ def test_the_guard_lets_public_addresses_through(address):
     ("http://0.0.0.0:8000/", "unspecified"),
     ("http://10.0.0.1/a.mp3", "private"),
     ("http://[::ffff:10.0.0.1]/a.mp3", "private"),
+    ("http://[2002:7f00:1::]/a.mp3", "6to4"),
     ("http://user:pw@example.com/a.mp3", "credentials"),
 ], ids=lambda value: value if "/" not in value else None)
 def test_hostile_urls_are_refused_before_any_connection(local_storage, artist_client, connects, url, reason):
