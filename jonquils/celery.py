@@ -15,6 +15,9 @@ app.autodiscover_tasks()
 # The one beat schedule of the project (Airflow takes over the ETL entries when ETL_SCHEDULER=airflow).
 app.conf.beat_schedule = {
     "accounts-flush-expired-tokens": {"task": "accounts.flush_expired_tokens", "schedule": crontab(hour=4, minute=17)},
+    # Uploads whose task was lost to a broker outage or a dead worker (issue 11); kept with beat even
+    # when Airflow runs the ETL, since the hourly DAG alone would leave them waiting up to an hour.
+    "etl-sweep-stale-uploads": {"task": "etl.sweep_stale_uploads", "schedule": crontab(minute="*/5")},
 }
 
 # >>> ETL (issue 6): the hourly pipeline and the 15-minute monitoring, unless Airflow runs them >>>
