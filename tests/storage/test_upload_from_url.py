@@ -5,13 +5,16 @@ import socket
 import sys
 import threading
 import time
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.db import connections
+from django.utils import timezone
 
 from catalog.url_fetch import address_refusal
 from etl.models import S3FileRegistry, TrackUpload
-from etl.services import upload_fetch, upload_process
+from etl.services import upload_fetch, upload_process, upload_sweep_stale
 from tests.audio import make_audio
 from tests.storage.conftest import all_objects
 
@@ -274,3 +277,86 @@ def test_a_trickling_server_is_cut_at_the_total_deadline(local_storage, artist_c
     if mode == "body":  # what had arrived is shown
         assert status["fetch"]["bytes_expected"] == 1_000_000 and 5 <= status["fetch"]["bytes_received"] <= 20
     assert all_objects()["tracks"] == []
+
+
+def test_a_url_upload_whose_task_never_ran_is_fetched_by_the_pipeline_sweep(local_storage, artist_client, web,
+                                                                             allow_loopback):
+    # given a URL upload whose download task was lost (in this test on_commit never fires: nothing was queued)
+    base, routes = web
+    data = make_audio("mp3", tags={"title": "Late fetch"})
+    routes["/late.mp3"] = (200, {}, data)
+    upload_id = artist_client.post(URL, {"url": f"{base}/late.mp3"}, format="json").json()["id"]
+    # and one whose worker died mid-download: its claim has not been refreshed for long
+    routes["/dead.mp3"] = (200, {}, make_audio("mp3", freq=880))
+    dead_id = artist_client.post(URL, {"url": f"{base}/dead.mp3"}, format="json").json()["id"]
+    dead = TrackUpload.objects.get(pk=dead_id)
+    dead.metadata["fetch"].update(state="downloading", claim="a-dead-worker", bytes_received=123)
+    dead.save()
+    old = timezone.now() - timedelta(hours=1)
+
+    # when the pipeline's sweep runs: fresh uploads wait, old ones are fetched
+    assert upload_sweep_stale(inline=True)["fetches"] == 0
+    TrackUpload.objects.filter(pk__in=[upload_id, dead_id]).update(updated_at=old)
+    counts = upload_sweep_stale(inline=True)
+
+    # then both are stored, registered and ready for the process step
+    assert counts["fetched"] == 2
+    for pk in (upload_id, dead_id):
+        upload = TrackUpload.objects.get(pk=pk)
+        assert upload.metadata["fetch"]["state"] == "stored" and upload.registry_entry is not None
+    assert upload_process(upload_id=upload_id).track.title == "Late fetch"
+
+
+def test_a_live_download_is_not_taken_over(local_storage, artist_client, web, allow_loopback, connects):
+    base, routes = web
+    routes["/busy.mp3"] = (200, {}, make_audio("mp3"))
+    upload_id = artist_client.post(URL, {"url": f"{base}/busy.mp3"}, format="json").json()["id"]
+    upload = TrackUpload.objects.get(pk=upload_id)
+    upload.metadata["fetch"].update(state="downloading", claim="a-live-worker")
+    upload.save()  # just refreshed: the worker is alive
+
+    assert upload_fetch(upload_id=upload_id).metadata["fetch"]["claim"] == "a-live-worker"
+    assert connects == [] and upload_sweep_stale(older_than_s=0, inline=True)["fetches"] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_status_shows_bytes_received_while_the_download_runs(local_storage, artist_client, allow_loopback):
+    # given a server that sends the first half of a song, then waits until the test has looked
+    data = make_audio("mp3", duration_s=4)
+    half = len(data) // 2
+    release = threading.Event()
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(data) + data[:half])
+            release.wait(10)
+            conn.sendall(data[half:])
+
+    threading.Thread(target=serve, daemon=True).start()
+    body = artist_client.post(URL, {"url": f"http://127.0.0.1:{listener.getsockname()[1]}/s.mp3"},
+                              format="json").json()
+
+    # when the worker's download runs (here in a thread)
+    worker = threading.Thread(target=lambda: (upload_fetch(upload_id=body["id"]), connections.close_all()))
+    worker.start()
+    deadline = time.monotonic() + 10
+    seen = None
+    while time.monotonic() < deadline:
+        seen = artist_client.get(body["status_url"]).json()["fetch"]
+        if seen["bytes_received"] > 0:
+            break
+        time.sleep(0.05)
+    release.set()
+    worker.join(10)
+    listener.close()
+
+    # then the status showed the download under way, then stored
+    # (progress is written at most twice a second, so it may lag the bytes read by up to that)
+    assert seen["state"] == "downloading" and seen["bytes_expected"] == len(data)
+    assert 0 < seen["bytes_received"] <= half
+    final = artist_client.get(body["status_url"]).json()
+    assert final["fetch"] == {"state": "stored", "bytes_received": len(data), "bytes_expected": len(data)}
+    assert final["status"] in ("pending", "processing", "done")
