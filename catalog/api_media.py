@@ -31,9 +31,8 @@ from catalog.media import (
 )
 from catalog.streaming import Served, StreamGrant, StreamTokenAuthentication, object_response, stream_token_make
 from catalog.upload_handlers import LimitedHashingUploadHandler
-from catalog.url_fetch import FetchRefused, fetch_url
 from etl.serializers import UploadOutputSerializer
-from etl.services import upload_create
+from etl.services import UploadResult, upload_create, upload_from_url_create
 from jonquils.storage import bucket_storage
 
 
@@ -78,7 +77,11 @@ class UploadFromUrlInputSerializer(serializers.Serializer):
 
 
 class TrackUploadFromUrlView(APIView):
-    """POST {"url": ...}: fetch it server-side behind the SSRF guard, then upload it."""
+    """POST {"url": ...}: 202 at once; a worker fetches it behind the SSRF guard, then it is processed.
+
+    The status URL shows the download's progress (`fetch`: state, bytes_received, bytes_expected)
+    and, when it fails, the reason (`error`).
+    """
 
     permission_classes = [IsArtistOrAdmin]
     parser_classes = [JSONParser]
@@ -87,16 +90,8 @@ class TrackUploadFromUrlView(APIView):
     def post(self, request):
         data = UploadFromUrlInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            fetched = fetch_url(data.validated_data["url"], max_bytes=settings.UPLOAD_MAX_BYTES)
-        except FetchRefused as exc:
-            raise serializers.ValidationError({"url": [str(exc)]}) from exc
-        with fetched.file:
-            result = upload_create(
-                uploader=request.user, source_path=fetched.file.name, original_filename=fetched.filename,
-                checksum=fetched.sha256, file_size=fetched.size, source_url=fetched.url,
-            )
-        return _accepted(result)
+        upload = upload_from_url_create(uploader=request.user, url=data.validated_data["url"])
+        return _accepted(UploadResult(upload=upload, duplicate=False))
 
 
 class StreamQuerySerializer(serializers.Serializer):

@@ -7,20 +7,24 @@ from __future__ import annotations
 
 import hashlib
 import random
+import tempfile
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, User
 from analytics.models import DeviceType, ListeningHistory, Platform
+from etl.models import RegistryStatus, S3FileRegistry
+from jonquils.storage import bucket_storage, object_stat, save_file
 from playlists.models import Favorite, Playlist, PlaylistTrack
 
 from .audio_synthesis import Piece, encode, synthesize
 from .models import Album, Artist, Genre, ProcessingStatus, Track
+
+# Streaming, downloads, transcodes and the pipeline read originals from this bucket.
+TRACKS_BUCKET = "tracks"
 
 GENRES = {
     "Rock": "Guitars, drums and a backbeat.",
@@ -74,28 +78,43 @@ class DemoSummary:
 
 def _track_key(artist: str, title: str) -> str:
     digest = hashlib.sha256(f"{artist}\x00{title}".encode()).hexdigest()[:20]
-    return f"tracks/demo/{digest}.mp3"
+    return f"demo/{digest}.mp3"
 
 
 def _ensure_audio(track: Track, piece: Piece) -> None:
-    """Encode the track's audio once and store it; fill the file fields from the bytes."""
+    """Encode the track's audio once into the `tracks` bucket; fill the file fields from the bytes.
+
+    The object is registered as processed in etl.s3_file_registry, so the pipeline's extract step
+    knows it and never takes it for a hand-dropped file.
+    """
+    storage = bucket_storage(TRACKS_BUCKET)
     key = _track_key(track.artist.name, track.title)
-    if track.file_path == key and default_storage.exists(key):
-        return
-    data = encode(synthesize(piece), "mp3")
-    if default_storage.exists(key):
-        default_storage.delete(key)
-    default_storage.save(key, ContentFile(data))
-    track.file_path = key
-    track.file_size = len(data)
-    track.mime_type = "audio/mpeg"
-    track.checksum = hashlib.sha256(data).hexdigest()
-    track.duration_ms = int(piece.seconds * 1000)
-    track.tempo = float(piece.bpm)
-    # The synthesiser's loudness is the signal's peak; it stands in for measured energy here.
-    track.energy = round(piece.loudness, 3)
-    track.processing_status = ProcessingStatus.READY
-    track.save()
+    stat = object_stat(storage, key)
+    if not (track.file_path == key and stat is not None and stat.size == track.file_size
+            and track.processing_status == ProcessingStatus.READY):
+        data = encode(synthesize(piece), "mp3")
+        if stat is not None:
+            storage.delete(key)
+        with tempfile.NamedTemporaryFile(suffix=".mp3") as handle:
+            handle.write(data)
+            handle.flush()
+            save_file(storage, key, handle.name, content_type="audio/mpeg")
+        track.file_path = key
+        track.file_size = len(data)
+        track.mime_type = "audio/mpeg"
+        track.checksum = hashlib.sha256(data).hexdigest()
+        track.duration_ms = int(piece.seconds * 1000)
+        track.tempo = float(piece.bpm)
+        # The synthesiser's loudness is the signal's peak; it stands in for measured energy here.
+        track.energy = round(piece.loudness, 3)
+        track.processing_status = ProcessingStatus.READY
+        track.save()
+    wanted = {"status": RegistryStatus.PROCESSED, "track_id": track.pk, "checksum": track.checksum,
+              "file_size": track.file_size, "error_message": ""}
+    entry, created = S3FileRegistry.objects.get_or_create(
+        bucket_name=TRACKS_BUCKET, file_path=key, defaults={**wanted, "processed_at": timezone.now()})
+    if not created and any(getattr(entry, name) != value for name, value in wanted.items()):
+        S3FileRegistry.objects.filter(pk=entry.pk).update(**wanted, processed_at=timezone.now())
 
 
 def _ensure_user(summary: DemoSummary, username: str, role: str, password: str, country: str = "") -> User:

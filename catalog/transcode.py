@@ -32,6 +32,7 @@ class TranscodeBusy(UnavailableError):
 
     code = "busy"
 
+
 class TranscodeUnavailable(TranscodeBusy):
     """The slot counter (Redis) does not answer; like busy, the caller should retry (503)."""
 

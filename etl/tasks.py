@@ -26,6 +26,28 @@ def process_upload_task(self, upload_id: int) -> str:
     return upload.status
 
 
+@shared_task(name="etl.fetch_upload_url", bind=True, autoretry_for=(BotoCoreError, ClientError, OperationalError),
+             retry_backoff=True, retry_backoff_max=120, max_retries=3, acks_late=True)
+def fetch_upload_url_task(self, upload_id: int) -> str:
+    """Download a URL upload and store it (idempotent: a live or finished download is left alone)."""
+    from etl.services import upload_fetch
+
+    try:
+        upload = upload_fetch(upload_id=upload_id)
+    except TrackUpload.DoesNotExist:
+        logger.warning("upload %s no longer exists; nothing to fetch", upload_id)
+        return "missing"
+    return upload.status
+
+
+@shared_task(name="etl.sweep_stale_uploads")
+def sweep_stale_uploads_task() -> dict:
+    """Queue again the uploads whose task never ran or whose worker died (every few minutes from beat)."""
+    from etl.services import upload_sweep_stale
+
+    return upload_sweep_stale()
+
+
 @shared_task(name="etl.music_etl_pipeline")
 def music_etl_pipeline_task(limit: int | None = None) -> dict:
     """Run the whole pipeline once (the hourly beat entry); return the job's id and status."""

@@ -17,6 +17,9 @@ from django.conf import settings as _settings  # noqa: E402
 
 app.conf.beat_schedule = {
     "accounts-flush-expired-tokens": {"task": "accounts.flush_expired_tokens", "schedule": crontab(hour=4, minute=17)},
+    # Uploads whose task was lost to a broker outage or a dead worker (issue 11); kept with beat even
+    # when Airflow runs the ETL, since the hourly DAG alone would leave them waiting up to an hour.
+    "etl-sweep-stale-uploads": {"task": "etl.sweep_stale_uploads", "schedule": crontab(minute="*/5")},
 }
 
 # Time limits: settings give every task a default (CELERY_TASK_*_TIME_LIMIT); the heavy ones,

@@ -477,4 +477,6 @@ if ETL_SCHEDULER not in ("celery", "airflow"):
     raise environ.ImproperlyConfigured(f"ETL_SCHEDULER must be 'celery' or 'airflow', not {ETL_SCHEDULER!r}")
 # Objects younger than this wait for the next extract (an upload registers its object just after storing it).
 ETL_EXTRACT_MIN_AGE_S = env.float("ETL_EXTRACT_MIN_AGE_S", default=120.0)
+# An upload pending this long with no live claim is queued again by the sweep (its task was lost).
+UPLOAD_REQUEUE_AFTER_S = env.float("UPLOAD_REQUEUE_AFTER_S", default=300.0)
 # === end ETL pipeline ==================================================================

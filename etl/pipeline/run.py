@@ -73,6 +73,22 @@ def step_extract(*, job_id: int) -> dict:
     return counts
 
 
+def sweep_uploads(*, job_id: int | None = None) -> dict:
+    """Download URL uploads whose task never ran (etl.services.upload_sweep_stale, inline).
+
+    Stored uploads whose task never ran need nothing here: their registry entries are pending,
+    and process_pending claims them like any other file.
+    """
+    from etl.services import upload_sweep_stale
+
+    counts = upload_sweep_stale(inline=True)
+    logger.info("sweep: %(fetched)s stale URL uploads fetched, %(files)s stale stored uploads to process", counts,
+                extra={"etl_job_id": job_id, "step": "sweep", **counts})
+    if job_id is not None:
+        job_record(job_id=job_id, details={"sweep": counts})
+    return counts
+
+
 def process_pending(*, limit: int | None = None, job_id: int | None = None) -> dict:
     """Claim pending files one by one (SKIP LOCKED) and process each; a failure never stops the run.
 
@@ -181,6 +197,7 @@ def run_pipeline(*, limit: int | None = None, steps: tuple[str, ...] = STEPS) ->
             step_extract(job_id=job_id)
         processed = {"processed": 0, "failed": 0, "track_ids": []}
         if "process" in steps:
+            sweep_uploads(job_id=job_id)
             processed = process_pending(limit=limit, job_id=job_id)
         if "genre_model" in steps:
             train_genre_model(job_id=job_id)
