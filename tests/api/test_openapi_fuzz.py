@@ -7,6 +7,7 @@ match the schema: a documented status, content type, headers and body.
 """
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 
 import pytest
@@ -70,7 +71,8 @@ def admin_bearer(db, api_client):
     return f"Bearer {login(api_client, admin)['access']}"
 
 
-EXAMPLES_PER_MODE = 10
+# 10 in `make test`; SCHEMATHESIS_EXAMPLES=50 for the deeper run done before a release.
+EXAMPLES_PER_MODE = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "10"))
 HYPOTHESIS = settings(
     max_examples=EXAMPLES_PER_MODE,
     deadline=None,
