@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 
-from jonquils.api.errors import DomainError
+from jonquils.exceptions import UnavailableError
 
 from . import selectors
 from .models import User
@@ -22,9 +22,10 @@ _hashing_slots: threading.BoundedSemaphore | None = None
 _hashing_slots_size = 0
 
 
-class PasswordHashingBusy(DomainError):
+class PasswordHashingBusy(UnavailableError):
+    """Every password-hashing slot of this process stayed busy (503: retry shortly)."""
+
     code = "busy"
-    status_code = 503
 
     def __init__(self):
         super().__init__("The server is checking too many passwords at once; retry in a few seconds.")
