@@ -20,8 +20,7 @@ from accounts.permissions import user_can_edit_catalog_object, user_is_admin
 from catalog.cache import catalog_cache_invalidate
 from catalog.covers import cover_key
 from catalog.models import ProcessingStatus, Track
-from jonquils.exceptions import UnavailableError
-from jonquils.storage import ObjectStat, bucket_storage, delete_prefix, iter_range, object_stat
+from jonquils.storage import ObjectStat, StorageUnavailable, bucket_storage, delete_prefix, iter_range, object_stat
 
 logger = logging.getLogger("jonquils.catalog")
 
@@ -33,10 +32,6 @@ class MediaMissing(ObjectDoesNotExist):
     """The object is not in storage (deleted by hand, wrong prefix): 404, nothing is changed."""
 
 
-class StorageUnavailable(UnavailableError):
-    """The storage did not answer (network, permissions, I/O): 503, try again later."""
-
-    code = "storage_unavailable"
 
 
 @contextmanager

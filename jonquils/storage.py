@@ -15,8 +15,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from functools import cache
 from pathlib import Path
+
+from jonquils.exceptions import UnavailableError
 
 BUCKETS = ("tracks", "covers", "playlists", "temp")
 CHUNK_SIZE = 64 * 1024
@@ -82,28 +83,13 @@ def _s3_client_config(s3: dict):
     )
 
 
-@cache
-def _storage_unavailable_class() -> type[Exception]:
-    # Built on first use: settings import this module, before DRF (jonquils.api.errors) may load.
-    from jonquils.api.errors import DomainError
+class StorageUnavailable(UnavailableError):
+    """The object store did not answer in time, refused the connection or failed the call: 503."""
 
-    class StorageUnavailable(DomainError):
-        """The object store did not answer in time (or refused the connection): 503."""
+    code = "storage_unavailable"
 
-        code = "storage_unavailable"
-        status_code = 503
-
-        def __init__(self, message: str = "The file storage does not answer; retry in a moment."):
-            super().__init__(message)
-
-    StorageUnavailable.__module__ = __name__
-    return StorageUnavailable
-
-
-def __getattr__(name: str):
-    if name == "StorageUnavailable":
-        return _storage_unavailable_class()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    def __init__(self, message: str = "The file storage does not answer; retry in a moment."):
+        super().__init__(message)
 
 
 def _unreachable_errors() -> tuple[type[BaseException], ...]:
@@ -119,7 +105,7 @@ def s3_reachable():
     try:
         yield
     except _unreachable_errors() as exc:
-        raise _storage_unavailable_class()() from exc
+        raise StorageUnavailable() from exc
 
 
 def bucket_storage(bucket: str):
