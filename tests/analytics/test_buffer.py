@@ -89,7 +89,7 @@ def test_10000_listens_through_an_outage_and_a_crash_arrive_exactly_once(
     users = UserFactory.create_batch(20)
     tracks = [TrackFactory(artist=ArtistFactory()) for _ in range(25)]
     expected = {"play": 0, "complete": 0, "skip": 0}
-    start = timezone.now() - timedelta(days=2)
+    first_at = timezone.now() - timedelta(days=2)
 
     def post(numbers):
         numbers = list(numbers)
@@ -100,7 +100,7 @@ def test_10000_listens_through_an_outage_and_a_crash_arrive_exactly_once(
                     # each user's listens one after the other (201 s apart, ≤ 200 s heard): none overlaps
                     listen_record(user=users[i % 20], track=tracks[i % 25], play_duration_ms=played_ms,
                                   completion_percentage=float(completion), platform="web", device_type="desktop",
-                                  played_at=start + timedelta(seconds=201 * (i // 20)))
+                                  played_at=first_at + timedelta(seconds=201 * (i // 20)))
                     for action in events.listen_actions(completion_percentage=completion, play_duration_ms=played_ms):
                         expected[action] += 1
 
