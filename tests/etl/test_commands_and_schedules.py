@@ -91,10 +91,12 @@ def test_celery_beat_runs_the_etl_schedule_unless_airflow_does():
     wrong = _beat_entries("cron")
 
     assert celery.returncode == 0, celery.stderr[-2000:]
+    # the upload sweep stays with beat either way: the hourly DAG alone would leave lost uploads waiting an hour
+    always = {"accounts-flush-expired-tokens": "accounts.flush_expired_tokens",
+              "etl-sweep-stale-uploads": "etl.sweep_stale_uploads"}
     assert json.loads(celery.stdout.splitlines()[-1]) == {
-        "accounts-flush-expired-tokens": "accounts.flush_expired_tokens",
-        "etl-music-etl-pipeline": "etl.music_etl_pipeline", "etl-system-monitoring": "etl.system_monitoring"}
-    assert json.loads(airflow.stdout.splitlines()[-1]) == {"accounts-flush-expired-tokens": "accounts.flush_expired_tokens"}
+        **always, "etl-music-etl-pipeline": "etl.music_etl_pipeline", "etl-system-monitoring": "etl.system_monitoring"}
+    assert json.loads(airflow.stdout.splitlines()[-1]) == always
     assert wrong.returncode != 0 and "ETL_SCHEDULER must be 'celery' or 'airflow'" in wrong.stderr
 
 

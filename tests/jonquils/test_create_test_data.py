@@ -2,6 +2,8 @@ import io
 
 import mutagen
 import pytest
+from django.db.models import Count
+from PIL import Image
 from django.core.management import call_command
 
 from accounts.models import Role, User
@@ -28,6 +30,15 @@ def test_builds_a_realistic_catalog_with_real_audio_and_is_idempotent():
     assert Artist.objects.filter(user__role=Role.ARTIST).count() == 2
     assert first["Genre"] >= 5 and first["Track"] >= 15 and first["ListeningHistory"] > 100
     assert Artist.objects.filter(name="Полярная Ночь").exists()  # unicode names survive
+
+    # pages look alive: bios, artist images, album covers, several albums per artist, public playlists
+    assert Artist.objects.annotate(n=Count("albums")).filter(n__gte=2).count() >= 4
+    for artist in Artist.objects.all():
+        assert len(artist.bio) > 40 and artist.image
+        with artist.image.open("rb") as handle:
+            assert Image.open(handle).size == (600, 600)
+    assert all(album.cover_image for album in Album.objects.all())
+    assert Playlist.objects.filter(is_public=True).count() >= 3 and first["Favorite"] >= 10
 
     # every track is playable: its object exists in the bucket streaming reads, real audio of the stated length
     for track in Track.objects.all():

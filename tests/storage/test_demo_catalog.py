@@ -13,14 +13,12 @@ from catalog.models import ProcessingStatus, Track
 from etl.models import RegistryStatus, S3FileRegistry
 from etl.pipeline.extract import extract_new_tracks
 from jonquils.storage import bucket_storage, local_copy
-from tests.storage.test_streaming import fetch
+from tests.storage.test_streaming import fetch, stream_mode  # noqa: F401 - the fixture: local, S3 redirect, S3 proxied
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("redirect", [True, False], ids=["s3-redirect", "proxied"])
-def test_every_demo_track_streams_right_after_create_test_data(storage_backend, settings, redirect):
-    settings.STREAM_S3_REDIRECT = redirect
+def test_every_demo_track_streams_right_after_create_test_data(stream_mode):
     call_command("create_test_data", stdout=io.StringIO())
     listener = APIClient()
     listener.force_authenticate(User.objects.get(username="listener3"))  # a demo listener
@@ -33,6 +31,8 @@ def test_every_demo_track_streams_right_after_create_test_data(storage_backend, 
         assert len(body) == track.file_size
         audio = mutagen.File(io.BytesIO(body))
         assert audio is not None and abs(audio.info.length * 1000 - track.duration_ms) < 200
+        status, _headers, body = fetch(listener, f"/api/v1/tracks/{track.pk}/cover?size=64")
+        assert status == 200 and body[:3] == b"\xff\xd8\xff"  # a JPEG thumbnail of the album cover
 
     # nothing was flagged missing, and the pipeline knows every demo object as processed
     assert set(Track.objects.values_list("processing_status", flat=True)) == {ProcessingStatus.READY}
