@@ -17,10 +17,12 @@ import urllib.request
 from pathlib import Path
 
 from .paths import BASE_DIR, embedded_paths
-from .services import EmbeddedServiceError, EmbeddedStack, celery_command, port_is_free, stop_process
+from .services import EmbeddedServiceError, EmbeddedStack, celery_command, port_is_free, stop_processes
 
 HOST = "127.0.0.1"
 READY_TIMEOUT_S = 90
+# Ctrl-C stops everything within 10 s: the processes get this long, the local servers the rest.
+STOP_TIMEOUT_S = 6.0
 
 
 class _Stop(Exception):
@@ -97,7 +99,7 @@ def main() -> int:
         processes["web"] = _spawn(
             [str(bin_dir / "gunicorn"), "jonquils.wsgi:application", "--bind", f"{HOST}:{port}",
              "--worker-class", "gthread", "--workers", os.environ.get("WEB_WORKERS", "2"),
-             "--threads", os.environ.get("WEB_THREADS", "16"), "--timeout", "120", "--graceful-timeout", "10",
+             "--threads", os.environ.get("WEB_THREADS", "16"), "--timeout", "120", "--graceful-timeout", "3",
              "--access-logfile", "-", "--error-logfile", "-"],
             env=env, log_name="web.log", log_dir=log_dir)
 
@@ -121,9 +123,10 @@ def main() -> int:
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        for name in ("web", "beat", "worker", "analytics"):
-            if name in processes:
-                stop_process(processes[name], timeout=20)
+        # All at once: SIGQUIT to the worker (cold shutdown: tasks in progress go back to the queue,
+        # acks_late + reject_on_worker_lost), SIGTERM to the rest; SIGKILL for what is left at the deadline.
+        stop_processes([(process, signal.SIGQUIT if name == "worker" else signal.SIGTERM)
+                        for name, process in processes.items()], timeout=STOP_TIMEOUT_S)
         stack.stop()
 
 
