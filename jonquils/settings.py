@@ -208,6 +208,8 @@ CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A task killed with its worker (SIGKILL at shutdown, a crash) goes back to the queue (acks_late above).
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# On a cold shutdown (SIGQUIT, what `make run` sends) running tasks get this long, then go back to the queue.
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = env.float("CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT_S", default=2.0)
 # Every task has bounded time; the heavy ETL ones get longer limits (jonquils/celery.py).
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT_S", default=300)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT_S", default=360)

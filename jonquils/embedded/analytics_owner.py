@@ -32,11 +32,15 @@ def start_analytics_owner(paths: EmbeddedPaths, *, env: dict, log_path: Path, ti
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
     deadline = time.monotonic() + timeout_s
-    while not owner_answers(sock):
-        if process.poll() is not None or time.monotonic() > deadline:
-            stop_process(process, timeout=5)
-            raise EmbeddedServiceError(f"The analytics owner did not start (exit code {process.returncode}); see {log_path}.")
-        time.sleep(0.1)
+    try:
+        while not owner_answers(sock):
+            if process.poll() is not None or time.monotonic() > deadline:
+                stop_process(process, timeout=5)
+                raise EmbeddedServiceError(f"The analytics owner did not start (exit code {process.returncode}); see {log_path}.")
+            time.sleep(0.1)
+    except BaseException:  # Ctrl-C while it starts: it is not the caller's yet, so stop it here
+        stop_process(process, timeout=3)
+        raise
     return process
 
 

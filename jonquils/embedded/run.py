@@ -17,7 +17,7 @@ import urllib.request
 from pathlib import Path
 
 from .paths import BASE_DIR, embedded_paths
-from .services import EmbeddedServiceError, EmbeddedStack, celery_command, port_is_free, stop_process
+from .services import EmbeddedServiceError, EmbeddedStack, celery_command, port_is_free, stop_processes
 
 HOST = "127.0.0.1"
 READY_TIMEOUT_S = 90
@@ -25,6 +25,8 @@ READY_TIMEOUT_S = 90
 # referer: a signed stream URL (`?token=`) would sit in logs/web.log for anyone who reads it.
 # %(U)s is the path alone; the referer is left out for the same reason.
 ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s"'
+# Ctrl-C stops everything within 10 s: the processes get this long, the local servers the rest.
+STOP_TIMEOUT_S = 6.0
 
 
 class _Stop(Exception):
@@ -51,7 +53,7 @@ def web_command(*, port: int, app: str = "jonquils.wsgi:application", host: str 
     """The gunicorn command line of `make run` (threads, timeouts, an access log without query strings)."""
     return [str(Path(sys.executable).parent / "gunicorn"), app, "--bind", f"{host}:{port}",
             "--worker-class", "gthread", "--workers", os.environ.get("WEB_WORKERS", "2"),
-            "--threads", os.environ.get("WEB_THREADS", "16"), "--timeout", "120", "--graceful-timeout", "10",
+            "--threads", os.environ.get("WEB_THREADS", "16"), "--timeout", "120", "--graceful-timeout", "3",
             "--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT, "--error-logfile", "-"]
 
 
@@ -127,9 +129,10 @@ def main() -> int:
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        for name in ("web", "beat", "worker", "analytics"):
-            if name in processes:
-                stop_process(processes[name], timeout=20)
+        # All at once: SIGQUIT to the worker (cold shutdown: tasks in progress go back to the queue,
+        # acks_late + reject_on_worker_lost), SIGTERM to the rest; SIGKILL for what is left at the deadline.
+        stop_processes([(process, signal.SIGQUIT if name == "worker" else signal.SIGTERM)
+                        for name, process in processes.items()], timeout=STOP_TIMEOUT_S)
         stack.stop()
 
 

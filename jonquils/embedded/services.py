@@ -229,6 +229,55 @@ def stop_process(process: subprocess.Popen, *, timeout: float = 15) -> None:
         process.wait(timeout=5)
 
 
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def stop_processes(processes: list[tuple[subprocess.Popen, int]], *, timeout: float = 6.0) -> None:
+    """Stop several children and their process groups at once, within `timeout` seconds in all.
+
+    Each entry is (process, signal to its leader): every signal goes out at the same moment
+    (the Celery worker gets SIGQUIT: a cold shutdown that gives its running tasks back to the
+    queue). Whatever is left of a group at the deadline gets SIGKILL: a stop never waits on
+    the slowest child one after another.
+    """
+    groups = []
+    for process, signum in processes:
+        if process.poll() is None:
+            try:
+                os.kill(process.pid, signum)
+                if signum != signal.SIGQUIT:
+                    os.killpg(process.pid, signum)  # helpers of the leader (gunicorn workers) too
+            except ProcessLookupError:
+                pass
+        groups.append(process)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for process in groups:
+            process.poll()  # reap the leader, so that a zombie does not keep its group "alive"
+        if not any(_group_alive(process.pid) for process in groups):
+            return
+        time.sleep(0.05)
+    for process in groups:
+        if _group_alive(process.pid):
+            logger.warning("process group %s did not stop within %s s; sending SIGKILL", process.pid, timeout)
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    for process in groups:
+        try:
+            process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            logger.warning("process %s still runs after SIGKILL", process.pid)
+
+
 def port_is_free(host: str, port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -179,3 +179,38 @@ def test_run_explains_a_half_initialised_database_directory(tmp_path):
     assert result.returncode == 1
     assert "a first start was interrupted" in result.stderr and str(pg) in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def _postmaster_pid(var_dir: Path) -> int | None:
+    try:
+        return int((var_dir / "pg" / "postmaster.pid").read_text().splitlines()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def test_ctrl_c_right_after_the_url_stops_every_process_within_10_s(tmp_path):
+    var_dir, port = tmp_path / "var", _free_port()
+    service = RunningService(_run_env(var_dir, port))
+    try:
+        service.wait_until_ready(timeout=400)  # a first start on a busy machine
+        # given everything it started, while the worker still warms up its pool (librosa, numba)
+        children = service.descendants()
+        postmaster = _postmaster_pid(var_dir)
+        assert len(children) >= 5 and postmaster is not None  # redis, analytics, worker (+pool), beat, web (+workers)
+    except BaseException:
+        service.stop()
+        raise
+
+    # when Ctrl-C comes at once
+    started = time.monotonic()
+    service.process.send_signal(signal.SIGINT)
+    code = service.process.wait(timeout=30)
+    elapsed = time.monotonic() - started
+
+    # then every process is gone within 10 s, PostgreSQL included
+    service.output += service.process.stdout.read()
+    assert code == 0, service.output[-3000:]
+    assert elapsed < 10, (elapsed, service.output[-3000:])
+    alive = [p for p in children if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    assert not alive, [(p.pid, p.name()) for p in alive]
+    assert not psutil.pid_exists(postmaster) or psutil.Process(postmaster).status() == psutil.STATUS_ZOMBIE
