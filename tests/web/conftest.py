@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from tests.pages import csp_live_server  # noqa: F401  (the fixture, for every page test here)
+
 from tests.factories import (AlbumFactory, ArtistFactory, FavoriteFactory, GenreFactory, ListenFactory,
                              PlaylistFactory, PlaylistTrackFactory, TrackFactory, UserFactory)
 
