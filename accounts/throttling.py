@@ -160,8 +160,9 @@ class _PageRequest:
     def __init__(self, request, data: dict):
         self._request = request
         self.data = data
-        self.META = request.META
-        self.user = request.user
+
+    def __getattr__(self, name):
+        return getattr(self._request, name)
 
 
 def auth_attempt_wait(request, *, data: dict) -> float | None:

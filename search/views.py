@@ -8,7 +8,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST, require_safe
 
 from jonquils.pages import wants_fragment
-from playlists.selectors import favorite_track_ids
+from playlists.selectors import favorite_track_ids, playlist_list_for_user
 
 from . import services
 from .selectors import hits_hydrate
@@ -30,6 +30,10 @@ def _groups(*, query: str, user) -> tuple[dict[str, list], str | None]:
             groups[entity] = [obj for _hit, obj in hits_hydrate(hits=hits)]
     except ValidationError as error:
         return {entity: [] for entity in GROUP_LIMITS}, " ".join(error.messages)
+    if groups["playlist"]:  # with their track counts, through the playlist selector (its visibility rule)
+        ids = [playlist.pk for playlist in groups["playlist"]]
+        found = playlist_list_for_user(user=user).in_bulk(ids)
+        groups["playlist"] = [found[pk] for pk in ids if pk in found]
     liked = favorite_track_ids(user=user, track_ids=[track.pk for track in groups["track"]])
     for track in groups["track"]:
         track.is_favorite = track.pk in liked
