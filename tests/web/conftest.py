@@ -68,3 +68,16 @@ def catalog(db) -> Catalog:
 def listener_client(client, catalog):
     client.force_login(catalog.listener)
     return client
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_messages():
+    """The Russian catalog compiled from its .po (what `make messages` does), when it is older or missing."""
+    from pathlib import Path
+
+    from django.core.management import call_command
+
+    po = Path(__file__).resolve().parents[2] / "locale" / "ru" / "LC_MESSAGES" / "django.po"
+    mo = po.with_suffix(".mo")
+    if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+        call_command("compilemessages", locale=["ru"], verbosity=0, ignore_patterns=[".venv", "var"])
