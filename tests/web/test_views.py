@@ -72,3 +72,16 @@ def test_editing_someone_elses_playlist_is_a_403_page(client, catalog):
     client.force_login(catalog.listener)
     response = client.get(f"/playlists/{catalog.public_playlist.pk}/edit")
     assert response.status_code == 403 and 'id="player"' in response.content.decode()
+
+
+def test_a_failing_page_answers_the_sites_500_without_details(settings, catalog):
+    from django.test import Client
+
+    settings.ROOT_URLCONF = "tests.web.boom_urls"
+    client = Client(raise_request_exception=False)
+    response = client.get("/boom-page")
+    body = response.content.decode()
+    assert response.status_code == 500 and "text/html" in response["Content-Type"]
+    assert 'id="player"' in body and "Something went wrong" in body and "SELECT" not in body
+    api = client.get("/api/v1/no-such-thing")
+    assert api.status_code == 404 and api["Content-Type"].startswith("application/json")
