@@ -103,16 +103,19 @@ def user_register(*, username: str, email: str, password: str, country: str = ""
     return user
 
 
-def user_authenticate(*, password: str, username: str | None = None, email: str | None = None, request=None) -> User:
+def user_authenticate(*, password: str, username: str | None = None, email: str | None = None, request=None,
+                      record_login: bool = True) -> User:
     """Return the active user that the login (username or email) and password name; else InvalidCredentials.
 
     Goes through `django.contrib.auth.authenticate()` (accounts.backends), as the admin login
     does, and sends `user_logged_in` on success: Django sets last_login, analytics records it.
+    A page that starts a session passes `record_login=False`: django.contrib.auth.login() sends it.
     """
     user = authenticate(request, username=username, email=email, password=password)
     if user is None:
         raise InvalidCredentials()
-    user_logged_in.send(sender=user.__class__, request=request, user=user)
+    if record_login:
+        user_logged_in.send(sender=user.__class__, request=request, user=user)
     return user
 
 

@@ -100,7 +100,7 @@ def client_ip(request) -> str:
     return BaseThrottle().get_ident(request)
 
 
-def login_attempt_wait(request, *, login: str | None) -> float | None:
+def login_attempt_wait(request, *, login: str | tuple[str, ...] | None) -> float | None:
     """Count a sign-in attempt of a page (admin, web login) as an API login; seconds to wait, or None.
 
     The same Redis counters as POST /api/v1/auth/login, per client IP and per account named;
@@ -113,7 +113,8 @@ def login_attempt_wait(request, *, login: str | None) -> float | None:
                                   idents=[f"ip:{client_ip(request)}"], fail_open=False))
     if rates.get(AuthAccountThrottle.scope) and login:
         waits.append(throttle_hit(scope=AuthAccountThrottle.scope, rate=rates[AuthAccountThrottle.scope],
-                                  idents=account_idents(login), fail_open=False))
+                                  idents=account_idents(*((login,) if isinstance(login, str) else login)),
+                                  fail_open=False))
     waits = [w for w in waits if w is not None]
     return max(waits) if waits else None
 
@@ -221,3 +222,12 @@ class PasswordCheckAccountThrottle(AuthAccountThrottle):
 GENERAL_THROTTLES = [AnonThrottle, UserThrottle]
 AUTH_THROTTLES = [AuthIpThrottle, AuthAccountThrottle, *GENERAL_THROTTLES]
 PASSWORD_CHECK_THROTTLES = [PasswordCheckIpThrottle, PasswordCheckAccountThrottle, *GENERAL_THROTTLES]
+
+
+def auth_attempt_wait(request, *, data: dict) -> float | None:
+    """Count a sign-in or sign-up attempt of a page against the API's own limits; seconds to wait, or None.
+
+    `data` names the account as the API's body would (`username` and/or `email`), so the
+    browser is no way around the API's login limits.
+    """
+    return login_attempt_wait(request, login=tuple(name for name in (data.get("username"), data.get("email")) if name))
