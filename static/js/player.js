@@ -1,7 +1,7 @@
 // The persistent player (loaded once, from <head>, with `defer`): the queue, the <audio> element under
 // #player (hx-preserve), listen reporting. Contract with the pages: any element with
 // data-player-action="play|play-next|enqueue" and data-track-id, or data-player-action="play-all" with
-// data-track-ids="1,2,3" (optionally data-shuffle="true"), is handled by one delegated click listener on document.
+// data-track-ids="1,2,3" (optionally data-shuffle="true"), or "enqueue-all" with data-track-ids, is handled by one delegated click listener on document.
 //
 // The queue lives on the server (/api/v1/me/play-queue): it is saved whole when it changes (debounced), the
 // pointer (current entry + position) every few seconds of playback, and by sendBeacon when the page goes away.
@@ -27,7 +27,8 @@
   var metaPending = new Set();
   var streamUrls = new Map(); // track id -> {url, until}
   var play = null; // the listen being measured: {trackId, durationMs, playedMs, lastPos, reported}
-  var queueDirty = false, saveTimer = null, saving = null, lastPointerSave = 0, dragging = false;
+  var queueDirty = false, saveTimer = null, saving = null, lastPointerSave = 0, dragging = false, pointerTimer = null;
+  var knownChangedAt = null; // changed_at of the server's queue as this tab last saw it
   var pendingSeekS = null, loadSeq = 0;
 
   // ---- small helpers -------------------------------------------------------------------------------------
@@ -165,6 +166,7 @@
     var whole = queueDirty;
     queueDirty = false;
     saving = request(whole ? "PUT" : "PATCH", "/me/play-queue", whole ? queueBody() : pointerBody())
+      .then(function (body) { knownChangedAt = body && body.changed_at; })
       .catch(function (error) {
         if (whole) { queueDirty = true; announce(t.saveFailed); window.clearTimeout(saveTimer); saveTimer = window.setTimeout(flushSave, 3000); }
         return error;
@@ -172,8 +174,27 @@
       .then(function () { saving = null; lastPointerSave = Date.now(); });
     return saving;
   }
-  function savePointerSoon() { if (Date.now() - lastPointerSave > 1000) flushSave(); }
+  function savePointerSoon() {
+    window.clearTimeout(pointerTimer);
+    if (Date.now() - lastPointerSave > 1000) flushSave(); else pointerTimer = window.setTimeout(flushSave, 1000);
+  }
+  // The beacon may reach the server after the next page has read the queue (a reload races it), so this
+  // device also keeps its last position locally, valid only while the server's queue is the one it saved.
+  function saveSnapshot() {
+    if (!state.authenticated || !state.queue.length) return;
+    try {
+      localStorage.setItem("player.snapshot", JSON.stringify({ changedAt: knownChangedAt, index: state.index, trackId: currentId(), positionMs: positionMs() }));
+    } catch (e) { /* storage full or disabled */ }
+  }
+  function snapshotPosition(body) {
+    try {
+      var snap = JSON.parse(localStorage.getItem("player.snapshot") || "null");
+      if (snap && snap.changedAt === body.changed_at && snap.index === body.current_index && body.track_ids[snap.index] === snap.trackId) return snap.positionMs;
+    } catch (e) { /* ignore a bad snapshot */ }
+    return body.position_ms;
+  }
   function saveByBeacon() {
+    saveSnapshot();
     if (!state.authenticated || !navigator.sendBeacon) return;
     var body = queueDirty ? queueBody() : pointerBody();
     var form = new URLSearchParams();
@@ -486,9 +507,13 @@
     event.preventDefault();
     if (!state.authenticated) { window.location.assign(root.dataset.loginUrl + "?next=" + encodeURIComponent(location.pathname)); return; }
     var action = button.dataset.playerAction, id = Number(button.dataset.trackId);
+    var ids = (button.dataset.trackIds || "").split(",").map(Number).filter(function (x) { return x > 0; });
     if (action === "play-all") {
-      var ids = (button.dataset.trackIds || "").split(",").map(Number).filter(function (x) { return x > 0; });
       playAll(ids, button.dataset.shuffle === "true");
+    } else if (action === "enqueue-all") {
+      insertAt(state.queue.length, ids);
+      announce(t.added);
+      preloadNext();
     } else if (!id) {
       return;
     } else if (action === "play") {
@@ -570,12 +595,13 @@
   function loadFromServer() {
     return request("GET", "/me/play-queue").then(function (body) {
       state.loadedFromServer = true;
+      knownChangedAt = body.changed_at;
       state.queue = body.track_ids;
       state.index = Math.min(body.current_index, Math.max(0, body.track_ids.length - 1));
       if (!state.queue.length) { renderNow(); renderQueue(); return; }
       var resume = sessionStorage.getItem("player.playing") === "1";
       return needMeta([currentId()]).then(function () {
-        return load(state.index, { autoplay: resume, startAtMs: body.position_ms, noSave: true });
+        return load(state.index, { autoplay: resume, startAtMs: snapshotPosition(body), noSave: true });
       });
     }, function () { state.loadedFromServer = false; });
   }
@@ -642,7 +668,7 @@
       if (!audio.paused && Date.now() - lastPointerSave > POINTER_EVERY_MS) flushSave();
     });
     audio.addEventListener("loadedmetadata", function () {
-      if (pendingSeekS !== null && isFinite(audio.duration)) { audio.currentTime = Math.min(pendingSeekS, Math.max(0, audio.duration - 1)); }
+      if (pendingSeekS !== null) audio.currentTime = isFinite(audio.duration) ? Math.min(pendingSeekS, Math.max(0, audio.duration - 1)) : pendingSeekS;
       pendingSeekS = null;
       if (play && !play.durationMs && isFinite(audio.duration)) play.durationMs = audio.duration * 1000;
       if (play) play.lastPos = audio.currentTime;
@@ -684,6 +710,8 @@
     // For tests and other widgets: a read-only look at the state.
     get state() { return { queue: state.queue.slice(), index: state.index, shuffle: state.shuffle, repeat: state.repeat }; },
     flush: function () { return flushSave(); },
+    // Stop talking to the server (tests call it before they tear the page down).
+    quiesce: function () { state.authenticated = false; window.clearTimeout(saveTimer); audio.pause(); },
   };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init); else init();
 })();

@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import tempfile
+import time
 import uuid
 
 import pytest
@@ -55,7 +56,16 @@ def signed_in(page, live_server, listener, harness):
     client.force_login(listener)
     page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
     page.set_default_timeout(15_000)
-    return page
+    yield page
+    # Quiesce before the database is flushed: no playback, no pending saves, then no page at all.
+    try:
+        page.evaluate("() => { const a = document.getElementById('player-audio'); if (a) { a.pause(); } return window.JonquilsPlayer && window.JonquilsPlayer.flush(); }")
+        page.evaluate("() => window.JonquilsPlayer && window.JonquilsPlayer.quiesce()")
+    except Exception:  # the page may already be gone
+        pass
+    page.close(run_before_unload=False)
+    page.wait_for_timeout(300) if not page.is_closed() else None
+    time.sleep(0.5)  # let the live server finish the requests already on the wire
 
 
 def open_page(page, live_server, name: str = "home") -> None:
