@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from catalog.models import Track
+from tests.analytics.conftest import clickhouse, flush  # noqa: F401 (fixture)
 from tests.player.conftest import current_time, open_page, playable_track, player_state, wait_playing
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -200,3 +201,49 @@ def test_a_5000_entry_queue_stays_responsive(signed_in, live_server, listener):
     page.wait_for_function("() => [...document.querySelectorAll('#player [data-role=queue-list] li')].some(li => li.dataset.index === '4999')")
     page.wait_for_function("() => document.querySelector('#player li[data-index=\"4999\"] .player__qtitle').textContent.startsWith('Bulk')")
     assert _server_queue(page, live_server)["track_ids"][-500:] == bulk
+
+
+def test_a_track_played_to_the_end_is_one_listen_in_history_and_in_analytics(signed_in, live_server, listener, clickhouse):
+    page = signed_in
+    short = playable_track(title="Short Song", duration_s=4)
+    open_page(page, live_server)
+    page.get_by_role("button", name="Play Short Song").click()
+    page.wait_for_function("() => document.getElementById('player-audio').ended")
+
+    history = []
+    for _ in range(50):
+        history = page.request.get(f"{live_server.url}/api/v1/me/history").json()["results"]
+        if history:
+            break
+        page.wait_for_timeout(100)
+    assert len(history) == 1, history
+    listen = history[0]
+    assert (listen["track"]["id"], listen["platform"], listen["device_type"]) == (short.id, "web", "desktop")
+    assert 3_500 <= listen["play_duration_ms"] <= 4_500 and listen["completion_percentage"] >= 90
+
+    page.wait_for_timeout(500)  # a later event (pagehide, pause) must not report the same play again
+    flush()
+    report = page.request.get(f"{live_server.url}/api/v1/analytics/user/{listener.pk}").json()
+    assert report["plays"] == 1, report
+    assert len(page.request.get(f"{live_server.url}/api/v1/me/history").json()["results"]) == 1
+
+
+def test_keyboard_shortcuts_search_and_the_shortcuts_dialog(signed_in, live_server):
+    page = signed_in
+    playable_track(title="Keys", duration_s=30)
+    open_page(page, live_server)
+    page.get_by_role("button", name="Play Keys").click()
+    wait_playing(page)
+    page.locator("#main h1").click()
+
+    page.keyboard.press("Space")
+    page.wait_for_function("() => document.getElementById('player-audio').paused")
+    page.keyboard.press("Space")
+    page.wait_for_function("() => !document.getElementById('player-audio').paused")
+    page.keyboard.press("?")
+    assert page.locator("#player dialog[data-role=shortcuts]").evaluate("d => d.open")
+    page.keyboard.press("Escape")
+    page.keyboard.press("/")
+    assert page.evaluate("() => document.activeElement.id") == "search-input"
+    page.keyboard.type("x ")  # typing in the search box is not a shortcut
+    assert not page.evaluate("() => document.getElementById('player-audio').paused")
