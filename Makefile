@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f
 CHROMIUM := $(or $(CHROMIUM_PATH),/usr/bin/chromium)
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install browser run test check clean-var
+.PHONY: install browser messages axe run test check clean-var
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,10 +29,27 @@ $(CHROMIUM):
 
 browser: $(CHROMIUM)
 
-run: install
+# The pages' translations (locale/*/LC_MESSAGES/django.po → .mo, not committed): gettext's msgfmt
+# comes from Debian's package, installed when missing, like Chromium.
+MSGFMT := $(shell command -v msgfmt || echo /usr/bin/msgfmt)
+$(MSGFMT):
+	@echo "Installing Debian's gettext for the translations …"
+	@$(SUDO) apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+		--no-install-recommends gettext >/dev/null \
+		|| { echo "Could not install gettext with apt-get (root or sudo is needed)." >&2; exit 1; }
+
+messages: install $(MSGFMT)
+	@$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=var -v 0
+
+# axe-core for the page tests' accessibility checks, packed from npm into var/npm (gitignored);
+# Playwright injects it into each page, so no page ever fetches it.
+axe: install
+	@$(BIN)/python -c "from tests.pages import axe_install; axe_install()"
+
+run: install messages
 	@$(BIN)/python -m jonquils.embedded.run
 
-test: install browser
+test: install browser messages axe
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 check: install

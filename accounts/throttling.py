@@ -152,3 +152,29 @@ class AuthAccountThrottle(CacheRateThrottle):
 
 GENERAL_THROTTLES = [AnonThrottle, UserThrottle]
 AUTH_THROTTLES = [AuthIpThrottle, AuthAccountThrottle, *GENERAL_THROTTLES]
+
+
+class _PageRequest:
+    """What the auth throttles read from a DRF request, for a plain Django form post."""
+
+    def __init__(self, request, data: dict):
+        self._request = request
+        self.data = data
+
+    def __getattr__(self, name):
+        return getattr(self._request, name)
+
+
+def auth_attempt_wait(request, *, data: dict) -> float | None:
+    """Count a login or sign-up attempt from a page against the API's own limits (same scopes, same keys).
+
+    Returns None when the attempt may go on, else the seconds to wait. `data` names the account
+    as the API's body would (`username` or `email`), so the browser is no way around the API's limits.
+    """
+    page_request = _PageRequest(request, data)
+    waits = []
+    for throttle_class in (AuthIpThrottle, AuthAccountThrottle):
+        throttle = throttle_class()
+        if not throttle.allow_request(page_request, None):
+            waits.append(throttle.wait() or 1)
+    return max(waits) if waits else None

@@ -1,10 +1,13 @@
 """Catalog reads; each list states what it joins so a page costs a fixed number of queries."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
+
+from jonquils.keyset import KeysetPage, keyset_page
 
 from .models import Album, Artist, Genre, Track
 
@@ -102,3 +105,96 @@ def album_detail(*, album_id: int, user) -> Album:
 
 def genre_list() -> QuerySet[Genre]:
     return Genre.objects.order_by("name", "id")
+
+
+# --- the listener pages (catalog/views.py): every page a fixed number of queries ------------------
+BROWSE_PAGE_SIZE = 48
+NO_DATE = date(1, 1, 1)  # albums without a release date sort as the oldest
+
+
+def tracks_for_listener(tracks: QuerySet[Track], *, user) -> QuerySet[Track]:
+    """Tracks with `is_favorite` for this listener (False for visitors): what every track row shows."""
+    from playlists.selectors import tracks_with_favorite_flag
+
+    return tracks_with_favorite_flag(tracks, user=user)
+
+
+def album_newest(*, limit: int) -> list[Album]:
+    return list(
+        Album.objects.select_related("artist").order_by(F("release_date").desc(nulls_last=True), "-id")[:limit]
+    )
+
+
+def artist_browse(*, letter: str | None, cursor: str | None) -> KeysetPage:
+    """Artists A–Z (case-insensitive), from `letter` on when given ("#" = names before "a")."""
+    artists = Artist.objects.annotate(sort_name=Lower("name"))
+    if letter and letter != "#":
+        artists = artists.filter(sort_name__gte=letter.lower())
+    return keyset_page(artists, key="sort_name", descending=False, cursor=cursor, size=BROWSE_PAGE_SIZE)
+
+
+ALBUM_ORDERS = ("newest", "az", "year")
+
+
+def album_browse(*, order: str, cursor: str | None, year: int | None = None) -> KeysetPage:
+    """Albums newest first, A–Z, or A–Z within one release year."""
+    albums = Album.objects.select_related("artist")
+    if order == "newest":
+        albums = albums.annotate(sort_date=Coalesce("release_date", Value(NO_DATE)))
+        return keyset_page(albums, key="sort_date", descending=True, cursor=cursor, size=BROWSE_PAGE_SIZE)
+    if order == "year" and year is not None:
+        albums = albums.filter(release_date__year=year)
+    return keyset_page(albums.annotate(sort_title=Lower("title")), key="sort_title", descending=False,
+                       cursor=cursor, size=BROWSE_PAGE_SIZE)
+
+
+def album_years() -> list[int]:
+    """Release years that have albums, newest first (one query on the albums table)."""
+    return [
+        day.year for day in Album.objects.filter(release_date__isnull=False).dates("release_date", "year", order="DESC")
+    ]
+
+
+def artist_page_data(*, artist_id: int, user, top: int = 10) -> dict:
+    """An artist, their most popular tracks and their albums (Artist.DoesNotExist when unknown)."""
+    artist = artist_detail(artist_id=artist_id)
+    tracks = list(tracks_for_listener(artist_tracks(artist=artist, user=user), user=user)[:top])
+    play_all = list(artist_tracks(artist=artist, user=user).values_list("pk", flat=True)[:200])
+    return {"artist": artist, "top_tracks": tracks, "albums": list(artist_albums(artist=artist)),
+            "play_all_ids": ",".join(map(str, play_all))}
+
+
+def album_page_data(*, album_id: int, user) -> dict:
+    """An album with its tracks in disc/track order and their total duration (Album.DoesNotExist)."""
+    tracks = tracks_for_listener(
+        Track.objects.visible_to(user).select_related("artist", "album", "genre").order_by(*ALBUM_TRACK_ORDER),
+        user=user,
+    )
+    album = (
+        Album.objects.select_related("artist")
+        .prefetch_related(Prefetch("tracks", queryset=tracks, to_attr="ordered_tracks"))
+        .get(pk=album_id)
+    )
+    discs = {track.disc_number or 1 for track in album.ordered_tracks}
+    return {
+        "album": album, "tracks": album.ordered_tracks, "multi_disc": len(discs) > 1,
+        "total_ms": sum(track.duration_ms or 0 for track in album.ordered_tracks),
+    }
+
+
+def genre_page_data(*, genre_id: int, user, top: int = 20) -> dict:
+    """A genre's most popular tracks and the artists behind its 200 most popular ones."""
+    genre = Genre.objects.get(pk=genre_id)
+    in_genre = _track_base(user).filter(genre=genre).order_by("-popularity", "id")
+    tracks = list(tracks_for_listener(in_genre, user=user)[:top])
+    leading = in_genre.values("artist_id")[:200]
+    artists = list(Artist.objects.filter(pk__in=leading).order_by("name", "id")[:24])
+    return {"genre": genre, "tracks": tracks, "artists": artists}
+
+
+def track_page_data(*, track_id: int, user) -> dict:
+    """A track and more by the same artist (Track.DoesNotExist when the user may not see it)."""
+    track = tracks_for_listener(_track_base(user), user=user).get(pk=track_id)
+    more = list(tracks_for_listener(artist_tracks(artist=track.artist, user=user).exclude(pk=track.pk),
+                                    user=user)[:8])
+    return {"track": track, "more_by_artist": more}

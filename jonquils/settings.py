@@ -67,18 +67,21 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "jonquils.pages.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "jonquils.urls"
 WSGI_APPLICATION = "jonquils.wsgi.application"
 ASGI_APPLICATION = "jonquils.asgi.application"
 AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "/accounts/login"
 
 TEMPLATES = [
     {
@@ -90,6 +93,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "jonquils.pages.ui_context",
             ],
         },
     },
@@ -291,7 +295,13 @@ HEALTH_CHECKS += [("analytics", "analytics.health.check_analytics", False)]
 # --- end analytics ----------------------------------------------------------------------
 
 # --- Internationalisation ------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+# The listener pages speak English and Russian, chosen from Accept-Language or the switch (a cookie).
+LANGUAGES = [("en", "English"), ("ru", "Русский")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Content-Security-Policy of the pages (not /api/, /admin/, the API docs); empty sends none.
+# The page tests set "default-src 'self'"; production may set it too (the pages need nothing more).
+PAGES_CSP = env.str("PAGES_CSP", default="")
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -1,5 +1,4 @@
 from django.http import JsonResponse
-from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -11,9 +10,3 @@ from .health import run_checks
 def health(request):
     status, components = run_checks()
     return JsonResponse({"status": status, "components": components}, status=503 if status == "down" else 200)
-
-
-@require_safe
-def home(request):
-    """Where the printed URL leads: what the service offers today, one link each."""
-    return render(request, "home.html")

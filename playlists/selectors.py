@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, F, QuerySet, Sum
+from django.db.models import BooleanField, Count, Exists, F, OuterRef, QuerySet, Sum, Value
 
 from catalog.models import Track
 
@@ -45,6 +45,66 @@ def favorite_list(*, user) -> QuerySet[Favorite]:
         .select_related("track__artist", "track__album", "track__genre")
         .order_by("-created_at", "-id")
     )
+
+
+def tracks_with_favorite_flag(tracks: QuerySet[Track], *, user) -> QuerySet[Track]:
+    """Annotate `is_favorite` (this user's like) in the same query; False for visitors."""
+    if user is None or not user.is_authenticated:
+        return tracks.annotate(is_favorite=Value(False, output_field=BooleanField()))
+    return tracks.annotate(is_favorite=Exists(Favorite.objects.filter(user=user, track=OuterRef("pk"))))
+
+
+def favorite_track_ids(*, user, track_ids) -> set[int]:
+    """Which of these tracks the user likes (one query; nothing for visitors)."""
+    ids = set(track_ids)
+    if not ids or user is None or not user.is_authenticated:
+        return set()
+    return set(Favorite.objects.filter(user=user, track_id__in=ids).values_list("track_id", flat=True))
+
+
+def playlist_page_data(*, playlist_id: int, user) -> dict:
+    """A playlist, its visible entries in order (tracks flagged with is_favorite), and whether the user may edit."""
+    playlist = playlist_get(playlist_id=playlist_id, user=user)
+    entries = list(playlist_entries(playlist=playlist, user=user))
+    liked = favorite_track_ids(user=user, track_ids=[entry.track_id for entry in entries])
+    for entry in entries:
+        entry.track.is_favorite = entry.track_id in liked
+    return {"playlist": playlist, "entries": entries,
+            "editable": playlist_page_editable(playlist=playlist, user=user)}
+
+
+def playlists_owned(*, user, limit: int = 200) -> list[Playlist]:
+    """The user's own playlists, newest change first (the add-to-playlist menu, the library)."""
+    if user is None or not user.is_authenticated:
+        return []
+    return list(_with_totals(Playlist.objects.filter(owner=user)).order_by("-updated_at", "-id")[:limit])
+
+
+def playlists_public(*, user, cursor: str | None, size: int = 48):
+    """Public playlists of other listeners, newest change first, keyset-paged."""
+    from jonquils.keyset import keyset_page
+
+    playlists = _with_totals(Playlist.objects.visible_to(user).filter(is_public=True))
+    if user is not None and user.is_authenticated:
+        playlists = playlists.exclude(owner=user)
+    return keyset_page(playlists, key="updated_at", descending=True, cursor=cursor, size=size)
+
+
+def favorites_page(*, user, cursor: str | None, size: int = 50):
+    """The user's favourites, newest like first, keyset-paged; each track flagged as liked."""
+    from jonquils.keyset import keyset_page
+
+    page = keyset_page(favorite_list(user=user), key="created_at", descending=True, cursor=cursor, size=size)
+    for favorite in page.items:
+        favorite.track.is_favorite = True
+    return page
+
+
+def playlist_page_editable(*, playlist: Playlist, user) -> bool:
+    """Whether the user may change the playlist (its owner, or an admin): what the services enforce."""
+    from accounts.permissions import user_is_admin
+
+    return getattr(user, "pk", None) == playlist.owner_id or user_is_admin(user)
 
 
 @dataclass(frozen=True)

@@ -102,6 +102,15 @@ def json_not_found(request, exception=None):
     return page_not_found(request, exception)
 
 
+def json_permission_denied(request, exception=None):
+    """handler403: JSON for API paths, the site's page otherwise."""
+    if _is_api_request(request):
+        return JsonResponse(_error_body("permission_denied", "You may not do this."), status=403)
+    from django.views.defaults import permission_denied
+
+    return permission_denied(request, exception)
+
+
 def json_server_error(request):
     """handler500: never a stack trace; JSON for API paths."""
     if _is_api_request(request):

@@ -1,4 +1,7 @@
-"""The page behind the URL that `make run` prints."""
+"""The listener home behind the URL that `make run` prints: the API docs, admin and health in its footer."""
+import pytest
+
+pytestmark = pytest.mark.django_db
 
 
 def test_home_links_the_docs_the_admin_and_health(client):

@@ -1,4 +1,5 @@
-"""The page at / in a real browser: its links lead to working pages, with no request leaving the machine."""
+"""The footer of the listener home at / in a real browser: its links lead to working pages, with no request
+leaving the machine."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -20,12 +21,16 @@ def test_the_docs_link_opens_a_swagger_ui_that_lists_the_api_offline(live_server
     # given the page behind the URL that make run prints
     page.goto(f"{live_server.url}/")
     assert page.title() == "JONQUILS"
-    assert page.locator("h1").evaluate("h => getComputedStyle(h).color") == "rgb(183, 121, 31)"  # jonquils.css applied
+    assert page.locator("main#main").evaluate("m => getComputedStyle(m).display") == "block"  # app.css applied
 
-    # when the reader follows "API documentation"
-    page.get_by_role("link", name="API documentation").click()
+    # when the reader follows "API documentation" in the footer (a new tab: the player keeps playing)
+    with page.context.expect_page() as opened:
+        page.get_by_role("link", name="API documentation").click()
+    docs = opened.value
+    docs.on("request", lambda request: requests_seen.append(request.url))
 
     # then Swagger UI renders the operations from the schema, with assets served by the service itself
+    page = docs
     page.wait_for_selector(".opblock-summary-path", state="attached")
     paths = {path.strip().rstrip("/") for path in page.locator(".opblock-summary-path").all_inner_texts()}
     assert {"/api/v1/tracks/{id}/stream", "/api/v1/search/{kind}", "/api/v1/auth/login"} <= paths
@@ -37,8 +42,10 @@ def test_the_docs_link_opens_a_swagger_ui_that_lists_the_api_offline(live_server
 def test_the_health_link_answers_json(live_server, page):
     page.goto(f"{live_server.url}/")
 
-    page.get_by_role("link", name="Health").click()
+    with page.context.expect_page() as opened:
+        page.get_by_role("link", name="Health").click()
 
-    page.wait_for_url(f"{live_server.url}/health")
-    body = page.locator("body").inner_text()
+    health = opened.value
+    health.wait_for_url(f"{live_server.url}/health")
+    body = health.locator("body").inner_text()
     assert '"status"' in body and '"database"' in body

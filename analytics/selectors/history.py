@@ -1,0 +1,56 @@
+"""A listener's own listening history (PostgreSQL, the source of truth), newest first."""
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from catalog.models import Track
+from jonquils.keyset import KeysetPage, keyset_page
+
+from ..models import ListeningHistory
+
+
+def listening_history_for_user(*, user) -> QuerySet[ListeningHistory]:
+    """The user's listens of tracks they may still see, with what a track row shows."""
+    visible = Track.objects.visible_to(user).values("pk")
+    return (
+        ListeningHistory.objects.filter(user=user, track__in=visible)
+        .select_related("track__artist", "track__album", "track__genre")
+    )
+
+
+def listening_history_page(*, user, cursor: str | None, size: int = 50) -> KeysetPage:
+    """One page of the history, newest first (keyset on played_at, id: page 100 costs what page 1 does)."""
+    page = keyset_page(listening_history_for_user(user=user), key="played_at", descending=True,
+                       cursor=cursor, size=size)
+    _flag_favorites(page.items, user=user)
+    return page
+
+
+def recently_played_tracks(*, user, limit: int = 8) -> list[Track]:
+    """The last distinct tracks the user played (from their 100 latest listens: one bounded query)."""
+    listens = list(listening_history_for_user(user=user).order_by("-played_at", "-id")[:100])
+    seen: dict[int, Track] = {}
+    for listen in listens:
+        seen.setdefault(listen.track_id, listen.track)
+        if len(seen) == limit:
+            break
+    tracks = list(seen.values())
+    liked = _liked_ids(user=user, track_ids={t.pk for t in tracks})
+    for track in tracks:
+        track.is_favorite = track.pk in liked
+    return tracks
+
+
+def _liked_ids(*, user, track_ids: set[int]) -> set[int]:
+    from playlists.models import Favorite
+
+    if not track_ids:
+        return set()
+    return set(Favorite.objects.filter(user=user, track_id__in=track_ids).values_list("track_id", flat=True))
+
+
+def _flag_favorites(listens, *, user) -> None:
+    """Set track.is_favorite on each listen's track with one query."""
+    liked = _liked_ids(user=user, track_ids={listen.track.pk for listen in listens})
+    for listen in listens:
+        listen.track.is_favorite = listen.track.pk in liked

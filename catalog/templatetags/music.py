@@ -1,0 +1,40 @@
+"""Template filters of the listener pages: durations, cover placeholders, play-all id lists."""
+from __future__ import annotations
+
+from django import template
+
+register = template.Library()
+
+HUES = 12  # placeholder colours (app.css .hue-0 … .hue-11)
+
+
+@register.filter
+def duration(ms) -> str:
+    """3:07 or 1:02:03 from milliseconds; an em dash when unknown."""
+    if ms in (None, ""):
+        return "—"
+    seconds = int(ms) // 1000
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+@register.filter
+def hue(value) -> str:
+    """A stable placeholder colour class for an id (covers that are missing still look designed)."""
+    try:
+        return f"hue-{int(value) % HUES}"
+    except (TypeError, ValueError):
+        return "hue-0"
+
+
+@register.filter
+def track_ids(tracks) -> str:
+    """"1,2,3" for data-track-ids of a play-all button (tracks, or entries with .track)."""
+    return ",".join(str(getattr(item, "track_id", None) or item.pk) for item in tracks)
+
+
+@register.filter
+def initial(value) -> str:
+    text = str(value or "").strip()
+    return text[:1].upper() if text else "?"
