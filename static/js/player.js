@@ -45,7 +45,7 @@
     var mm = h ? String(m).padStart(2, "0") : String(m);
     return (h ? h + ":" : "") + mm + ":" + String(s).padStart(2, "0");
   }
-  function urlFor(kind, id) { return (root.dataset[kind + "Url"] || "").replace(/\/0\/(?=[^/]*$)/, "/" + id + "/"); }
+  function urlFor(kind, id) { return (root.dataset[kind + "Url"] || "").replace(/\/0(\/?)$/, "/" + id + "$1"); }
   function announce(text) { el.status.textContent = ""; window.setTimeout(function () { el.status.textContent = text; }, 30); }
   function request(method, path, body) {
     var options = { method: method, credentials: "same-origin", headers: { Accept: "application/json" } };
@@ -392,6 +392,8 @@
     if (info && !info.missing) {
       el.title.textContent = info.title; el.title.href = urlFor("track", id);
       el.artist.textContent = info.artist_name; el.artist.href = urlFor("artist", info.artist_id);
+      // htmx boosts a link with the href it had when processed: process again so it navigates without a reload
+      if (window.htmx) window.htmx.process(el.title.parentElement);
     } else {
       el.title.textContent = info && info.missing ? t.unavailable : t.loading;
     }
@@ -441,7 +443,6 @@
       fragment.appendChild(queueRow(i, id, info));
     }
     el.list.replaceChildren(fragment);
-    el.list.setAttribute("aria-rowcount", String(total));
     if (missingMeta.length) needMeta(missingMeta);
     if (focusIndex !== null) {
       var again = el.list.querySelector('li[data-index="' + focusIndex + '"] .' + String(focusClass).split(" ")[0]);
@@ -453,6 +454,8 @@
     li.className = "player__qrow" + (index === state.index ? " is-current" : "");
     li.dataset.index = String(index);
     li.dataset.trackId = String(id);
+    li.setAttribute("aria-setsize", String(state.queue.length)); // the list is virtual: say where this row is
+    li.setAttribute("aria-posinset", String(index + 1));
     if (index === state.index) li.setAttribute("aria-current", "true");
     var handle = document.createElement("span");
     handle.className = "player__qhandle"; handle.title = t.drag; handle.textContent = "⠿"; handle.setAttribute("aria-hidden", "true");
