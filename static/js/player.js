@@ -424,7 +424,7 @@
   // The queue panel renders only the rows in view (a 5,000-entry queue stays light).
   function renderQueue() {
     renderControls();
-    el.summary.textContent = "(" + state.queue.length + " " + t.queueCount + ")";
+    el.summary.textContent = "(" + state.queue.length + ")";
     if (el.queue.hidden || dragging) return;
     var total = state.queue.length;
     var viewport = el.scroll.clientHeight || 400;
