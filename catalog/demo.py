@@ -98,6 +98,35 @@ def _ensure_audio(track: Track, piece: Piece) -> None:
     track.save()
 
 
+def _album_art(title: str) -> bytes:
+    """A cover for a demo album: a diagonal gradient and rings in colours drawn from its title (JPEG)."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    digest = hashlib.sha256(title.encode()).digest()
+    start, end = tuple(digest[0:3]), tuple(digest[3:6])
+    size = 600
+    ramp = Image.linear_gradient("L").rotate(45, expand=False).resize((size, size))
+    image = Image.composite(Image.new("RGB", (size, size), end), Image.new("RGB", (size, size), start), ramp)
+    draw = ImageDraw.Draw(image)
+    cx, cy = 150 + digest[6] % 300, 150 + digest[7] % 300
+    for ring in range(5):
+        radius = 60 + ring * 55
+        draw.ellipse((cx - radius, cy - radius, cx + radius, cy + radius), outline=(255, 255, 255), width=6 - ring)
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=88)
+    return out.getvalue()
+
+
+def _ensure_cover(track: Track, art: bytes) -> None:
+    """Give a demo track its album's cover, once (the thumbnails the cover endpoint serves)."""
+    from .covers import cover_exists, cover_store_for_track
+
+    if not cover_exists(track_id=track.pk, size=64):
+        cover_store_for_track(track_id=track.pk, data=art)
+
+
 def _ensure_user(summary: DemoSummary, username: str, role: str, password: str, country: str = "") -> User:
     user, created = User.objects.get_or_create(
         username=username, defaults={"email": f"{username}@demo.jonquils.local", "role": role, "country": country}
@@ -135,6 +164,7 @@ def demo_catalog_create(*, password: str, seed: int = 7) -> DemoSummary:
                 artist=artist, title=album_title, defaults={"release_date": date(year, 3, 1)}
             )
             summary.count("albums", created)
+            art = _album_art(f"{artist_name}/{album_title}")
             for number, title in enumerate(titles, start=1):
                 track, created = Track.objects.get_or_create(
                     artist=artist, title=title,
@@ -146,6 +176,7 @@ def demo_catalog_create(*, password: str, seed: int = 7) -> DemoSummary:
                               harmonics=harmonics, loudness=loudness,
                               seed=int(hashlib.sha256(title.encode()).hexdigest()[:8], 16))
                 _ensure_audio(track, piece)
+                _ensure_cover(track, art)
                 tracks.append(track)
 
     for index, listener in enumerate(listeners):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Value
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
@@ -119,10 +119,15 @@ def tracks_for_listener(tracks: QuerySet[Track], *, user) -> QuerySet[Track]:
     return tracks_with_favorite_flag(tracks, user=user)
 
 
+def albums_with_cover(albums: QuerySet[Album]) -> QuerySet[Album]:
+    """Annotate `cover_track_id`: the album's first ready track, whose cover the album card shows (same query)."""
+    first = Track.objects.playable().filter(album=OuterRef("pk")).order_by(*ALBUM_TRACK_ORDER).values("pk")[:1]
+    return albums.annotate(cover_track_id=Subquery(first))
+
+
 def album_newest(*, limit: int) -> list[Album]:
-    return list(
-        Album.objects.select_related("artist").order_by(F("release_date").desc(nulls_last=True), "-id")[:limit]
-    )
+    return list(albums_with_cover(
+        Album.objects.select_related("artist").order_by(F("release_date").desc(nulls_last=True), "-id"))[:limit])
 
 
 def artist_browse(*, letter: str | None, cursor: str | None) -> KeysetPage:
@@ -138,7 +143,7 @@ ALBUM_ORDERS = ("newest", "az", "year")
 
 def album_browse(*, order: str, cursor: str | None, year: int | None = None) -> KeysetPage:
     """Albums newest first, A–Z, or A–Z within one release year."""
-    albums = Album.objects.select_related("artist")
+    albums = albums_with_cover(Album.objects.select_related("artist"))
     if order == "newest":
         albums = albums.annotate(sort_date=Coalesce("release_date", Value(NO_DATE)))
         return keyset_page(albums, key="sort_date", descending=True, cursor=cursor, size=BROWSE_PAGE_SIZE)
@@ -160,7 +165,7 @@ def artist_page_data(*, artist_id: int, user, top: int = 10) -> dict:
     artist = artist_detail(artist_id=artist_id)
     tracks = list(tracks_for_listener(artist_tracks(artist=artist, user=user), user=user)[:top])
     play_all = list(artist_tracks(artist=artist, user=user).values_list("pk", flat=True)[:200])
-    return {"artist": artist, "top_tracks": tracks, "albums": list(artist_albums(artist=artist)),
+    return {"artist": artist, "top_tracks": tracks, "albums": list(albums_with_cover(artist_albums(artist=artist))),
             "play_all_ids": ",".join(map(str, play_all))}
 
 

@@ -168,7 +168,7 @@
       if (list.jonquilsSortable) return;
       var positions = [];
       list.jonquilsSortable = Sortable.create(list, {
-        handle: ".drag-handle", draggable: ".track-row", animation: 150, delayOnTouchOnly: true, delay: 120,
+        handle: ".drag-handle", draggable: ".track-row", animation: 150, forceFallback: true, fallbackTolerance: 3,
         onStart: function () {
           positions = Array.prototype.map.call(list.querySelectorAll(".track-row"), function (row) { return row.getAttribute("data-position"); });
         },

@@ -38,6 +38,11 @@ def test_builds_a_realistic_catalog_with_real_audio_and_is_idempotent():
         audio = mutagen.File(io.BytesIO(data))
         assert audio is not None and abs(audio.info.length * 1000 - track.duration_ms) < 200
 
+    # every track has a cover at each size the cover endpoint serves (the pages show them)
+    from catalog.covers import cover_exists
+
+    assert all(cover_exists(track_id=track.pk, size=size) for track in Track.objects.all() for size in (64, 300, 600))
+
     # playlists keep dense positions and may repeat a track
     for playlist in Playlist.objects.all():
         positions = list(playlist.entries.values_list("position", flat=True))
