@@ -247,3 +247,28 @@ def test_keyboard_shortcuts_search_and_the_shortcuts_dialog(signed_in, live_serv
     assert page.evaluate("() => document.activeElement.id") == "search-input"
     page.keyboard.type("x ")  # typing in the search box is not a shortcut
     assert not page.evaluate("() => document.getElementById('player-audio').paused")
+
+
+def test_a_skip_and_a_closed_page_are_each_one_partial_listen(signed_in, live_server):
+    page = signed_in
+    first = playable_track(title="Skipped", duration_s=30)
+    second = playable_track(title="Left Behind", duration_s=30, album=first.album)
+    open_page(page, live_server)
+    page.get_by_role("button", name="Play all").click()
+    wait_playing(page, 2)
+    page.get_by_role("button", name="Next track").click()  # a skip
+    page.wait_for_function("() => document.querySelector('#player [data-role=title]').textContent === 'Left Behind'")
+    wait_playing(page, 2)
+    page.goto("about:blank")  # pagehide: the listen goes by sendBeacon
+
+    history = []
+    for _ in range(50):
+        history = page.request.get(f"{live_server.url}/api/v1/me/history").json()["results"]
+        if len(history) >= 2:
+            break
+        page.wait_for_timeout(100)
+    by_track = {row["track"]["id"]: row for row in history}
+    assert len(history) == 2 and set(by_track) == {first.id, second.id}, history
+    for row in history:
+        assert 1_500 <= row["play_duration_ms"] <= 6_000 and 5 <= row["completion_percentage"] <= 20, row
+        assert (row["platform"], row["device_type"]) == ("web", "desktop")
