@@ -20,6 +20,11 @@ from .serializers import (
     PlaylistOutputSerializer,
     PlaylistReorderInputSerializer,
     PlaylistTrackAddInputSerializer,
+    PlayQueueOutputSerializer,
+    PlayQueuePositionInputSerializer,
+    PlayQueueSaveInputSerializer,
+    PlayQueueTrackOutputSerializer,
+    PlayQueueTracksQuerySerializer,
 )
 
 
@@ -132,3 +137,52 @@ class MyFavoritesView(generics.ListAPIView):
 
     def get_queryset(self):
         return selectors.favorite_list(user=self.request.user)
+
+
+def _queue_out(user) -> dict:
+    return PlayQueueOutputSerializer(selectors.play_queue_get(user=user)).data
+
+
+class MyPlayQueueView(APIView):
+    """My play queue, shared by all my clients: GET it; PUT replaces it; PATCH moves the current entry.
+
+    POST is PUT when `track_ids` is sent and PATCH otherwise (for `navigator.sendBeacon`, which only
+    POSTs, form-encoded with the CSRF token). DELETE empties it.
+    """
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=PlayQueueOutputSerializer)
+    def get(self, request):
+        return Response(_queue_out(request.user))
+
+    @extend_schema(request=PlayQueueSaveInputSerializer, responses=PlayQueueOutputSerializer)
+    def put(self, request):
+        services.play_queue_save(user=request.user, **_valid(PlayQueueSaveInputSerializer, request.data))
+        return Response(_queue_out(request.user))
+
+    @extend_schema(request=PlayQueuePositionInputSerializer, responses=PlayQueueOutputSerializer)
+    def patch(self, request):
+        services.play_queue_position_save(user=request.user, **_valid(PlayQueuePositionInputSerializer, request.data))
+        return Response(_queue_out(request.user))
+
+    @extend_schema(request=PlayQueueSaveInputSerializer, responses=PlayQueueOutputSerializer)
+    def post(self, request):
+        return self.put(request) if "track_ids" in request.data else self.patch(request)
+
+    @extend_schema(request=None, responses={200: PlayQueueOutputSerializer})
+    def delete(self, request):
+        services.play_queue_clear(user=request.user)
+        return Response(_queue_out(request.user))
+
+
+class MyPlayQueueTracksView(APIView):
+    """GET ?ids=1,2,3: what a player shows for these tracks (title, artist, album, duration)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(parameters=[PlayQueueTracksQuerySerializer], responses=PlayQueueTrackOutputSerializer(many=True))
+    def get(self, request):
+        ids = _valid(PlayQueueTracksQuerySerializer, request.query_params)["ids"]
+        rows = selectors.play_queue_tracks(user=request.user, track_ids=ids)
+        return Response(PlayQueueTrackOutputSerializer(rows, many=True).data)

@@ -76,3 +76,38 @@ class Favorite(models.Model):
         ordering = ["-created_at", "id"]
         constraints = [models.UniqueConstraint(fields=["user", "track"], name="favorites_user_track_unique")]
         indexes = [models.Index(fields=["user", "-created_at"], name="favorites_user_created_idx")]
+
+
+class PlayQueue(models.Model):
+    """A listener's play queue, shared by every client (browser, apps, Subsonic getPlayQueue/savePlayQueue).
+
+    `current_position` is the position of the current entry (not an index into what is left after a
+    track was deleted); `position_ms` is the playback offset into that entry.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="play_queue")
+    current_position = models.PositiveIntegerField(default=0)
+    position_ms = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField(auto_now=True)
+    changed_by = models.CharField(max_length=64, blank=True, help_text="Name of the client that saved it last")
+
+    class Meta:
+        db_table = "play_queues"
+
+    def __str__(self) -> str:
+        return f"play queue of {self.user_id}"
+
+
+class PlayQueueEntry(models.Model):
+    """One entry of a play queue: positions 0..n-1 in play order; a track may appear many times."""
+
+    queue = models.ForeignKey(PlayQueue, on_delete=models.CASCADE, related_name="entries")
+    position = models.PositiveIntegerField()
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        db_table = "play_queue_entries"
+        ordering = ["queue_id", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["queue", "position"], name="play_queue_entries_position_unique"),
+        ]

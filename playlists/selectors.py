@@ -1,11 +1,14 @@
 """Playlist and favourite reads; each list joins what it shows (fixed queries per page)."""
 from __future__ import annotations
 
-from django.db.models import BooleanField, Count, Exists, OuterRef, QuerySet, Sum, Value
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import BooleanField, Count, Exists, F, OuterRef, QuerySet, Sum, Value
 
 from catalog.models import Track
 
-from .models import Favorite, Playlist, PlaylistTrack
+from .models import Favorite, Playlist, PlaylistTrack, PlayQueue, PlayQueueEntry
 
 
 def _with_totals(playlists: QuerySet[Playlist]) -> QuerySet[Playlist]:
@@ -102,3 +105,44 @@ def playlist_page_editable(*, playlist: Playlist, user) -> bool:
     from accounts.permissions import user_is_admin
 
     return getattr(user, "pk", None) == playlist.owner_id or user_is_admin(user)
+
+
+@dataclass(frozen=True)
+class PlayQueueState:
+    track_ids: list[int]
+    current_index: int
+    position_ms: int
+    changed_at: datetime | None
+    changed_by: str
+
+
+def play_queue_get(*, user) -> PlayQueueState:
+    """The user's queue as they may play it now: entries whose track is hidden or gone drop out."""
+    queue = PlayQueue.objects.filter(user=user).first()
+    if queue is None:
+        return PlayQueueState(track_ids=[], current_index=0, position_ms=0, changed_at=None, changed_by="")
+    rows = list(
+        PlayQueueEntry.objects.filter(queue=queue, track__in=Track.objects.visible_to(user).values("pk"))
+        .order_by("position").values_list("position", "track_id")
+    )
+    before = sum(1 for position, _ in rows if position < queue.current_position)
+    current_kept = before < len(rows) and rows[before][0] == queue.current_position
+    return PlayQueueState(
+        track_ids=[track_id for _, track_id in rows],
+        current_index=min(before, max(len(rows) - 1, 0)),
+        position_ms=queue.position_ms if current_kept else 0,
+        changed_at=queue.changed_at, changed_by=queue.changed_by,
+    )
+
+
+MAX_QUEUE_TRACKS_PER_READ = 500
+
+
+def play_queue_tracks(*, user, track_ids: list[int]) -> list[dict]:
+    """What a player shows for each of these tracks (the ones the user may play), in one query."""
+    return list(
+        Track.objects.visible_to(user).filter(pk__in=set(track_ids[:MAX_QUEUE_TRACKS_PER_READ]))
+        .values("id", "title", "duration_ms", "artist_id", "album_id", artist_name=F("artist__name"),
+                album_title=F("album__title"))
+        .order_by("id")
+    )

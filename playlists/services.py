@@ -25,11 +25,12 @@ from accounts.permissions import user_is_admin
 from catalog.models import Track
 from search.services import search_index_enqueue
 
-from .models import Favorite, Playlist, PlaylistTrack
+from .models import Favorite, Playlist, PlaylistTrack, PlayQueue, PlayQueueEntry
 from .signals import track_added_to_playlist, track_liked
 
 _UNSET: Any = object()
 MAX_PLAYLIST_ENTRIES = 10_000
+MAX_PLAY_QUEUE_ENTRIES = 10_000
 
 
 def _require_owner(actor, playlist: Playlist) -> None:
@@ -225,3 +226,69 @@ def favorite_add(*, user, track_id: int) -> tuple[Favorite, bool]:
 def favorite_remove(*, user, track_id: int) -> None:
     """Unlike a track; unliking one that is not liked changes nothing."""
     Favorite.objects.filter(user=user, track_id=track_id).delete()
+
+
+# --- play queue ----------------------------------------------------------------------
+# Contract: one PlayQueue row per user, created on first save. Every write locks that row
+# (SELECT ... FOR UPDATE), so two clients saving at once apply one after the other and the
+# last save wins whole; a save never leaves a queue half-replaced.
+
+
+def _play_queue_locked(user) -> PlayQueue:
+    PlayQueue.objects.get_or_create(user=user)
+    return PlayQueue.objects.select_for_update().get(user=user)
+
+
+def _check_current(current_index: int, position_ms: int, count: int) -> None:
+    errors = {}
+    if not 0 <= current_index <= max(count - 1, 0):
+        errors["current_index"] = f"Must be from 0 to {max(count - 1, 0)}."
+    if position_ms < 0:
+        errors["position_ms"] = "Must be 0 or more."
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def play_queue_save(
+    *, user, track_ids: list[int], current_index: int = 0, position_ms: int = 0, client: str = ""
+) -> PlayQueue:
+    """Replace the user's whole queue (entries in order, the current entry and the offset into it)."""
+    if len(track_ids) > MAX_PLAY_QUEUE_ENTRIES:
+        raise ValidationError({"track_ids": f"A play queue holds at most {MAX_PLAY_QUEUE_ENTRIES} tracks."})
+    _check_current(current_index, position_ms, len(track_ids))
+    wanted = set(track_ids)
+    known = set(Track.objects.visible_to(user).filter(pk__in=wanted).values_list("pk", flat=True))
+    unknown = sorted(wanted - known)
+    if unknown:
+        shown = ", ".join(str(track_id) for track_id in unknown[:10])
+        more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
+        raise ValidationError({"track_ids": f"No playable track with the id {shown}{more}."})
+    queue = _play_queue_locked(user)
+    PlayQueueEntry.objects.filter(queue=queue).delete()
+    PlayQueueEntry.objects.bulk_create(
+        [PlayQueueEntry(queue=queue, position=position, track_id=track_id) for position, track_id in enumerate(track_ids)],
+        batch_size=2_000,
+    )
+    queue.current_position, queue.position_ms, queue.changed_by = current_index, position_ms, client[:64]
+    queue.save()
+    return queue
+
+
+@transaction.atomic
+def play_queue_position_save(*, user, current_index: int, position_ms: int, client: str = "") -> PlayQueue:
+    """Move the current entry and the offset into it, keeping the entries as they are."""
+    queue = _play_queue_locked(user)
+    entries = PlayQueueEntry.objects.filter(queue=queue)
+    _check_current(current_index, position_ms, entries.count())
+    # Positions may have gaps where a track was deleted since: take the index-th entry's position.
+    queue.current_position = entries.order_by("position").values_list("position", flat=True)[current_index:current_index + 1].first() or 0
+    queue.position_ms, queue.changed_by = position_ms, client[:64]
+    queue.save()
+    return queue
+
+
+@transaction.atomic
+def play_queue_clear(*, user, client: str = "") -> PlayQueue:
+    """Empty the user's queue."""
+    return play_queue_save(user=user, track_ids=[], client=client)
