@@ -47,7 +47,7 @@ class RunningService:
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.output = ""
 
-    def wait_until_ready(self, timeout: float = 150) -> tuple[str, str, str]:
+    def wait_until_ready(self, timeout: float = 400) -> tuple[str, str, str]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             line = self.process.stdout.readline()
@@ -192,7 +192,7 @@ def test_ctrl_c_right_after_the_url_stops_every_process_within_10_s(tmp_path):
     var_dir, port = tmp_path / "var", _free_port()
     service = RunningService(_run_env(var_dir, port))
     try:
-        service.wait_until_ready(timeout=400)  # a first start on a busy machine
+        service.wait_until_ready()
         # given everything it started, while the worker still warms up its pool (librosa, numba)
         children = service.descendants()
         postmaster = _postmaster_pid(var_dir)
