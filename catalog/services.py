@@ -105,6 +105,7 @@ def _save_changed(obj, changed: list[str]) -> None:
     obj.full_clean()
     obj.save(update_fields=[*changed, "updated_at"])
     catalog_cache_invalidate()
+    _index(obj)
 
 
 # --- artists ---------------------------------------------------------------------------

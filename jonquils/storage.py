@@ -88,7 +88,7 @@ class StorageUnavailable(UnavailableError):
 
     code = "storage_unavailable"
 
-    def __init__(self, message: str = "The file storage does not answer; retry in a moment."):
+    def __init__(self, message: str = "The storage did not answer; try again in a moment."):
         super().__init__(message)
 
 

@@ -12,6 +12,7 @@ import time
 from urllib.parse import quote
 
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
 
 from jonquils.embedded.paths import embedded_paths
@@ -55,7 +56,7 @@ def pytest_collection_modifyitems(items):
     for item in items:
         marker = item.get_closest_marker("django_db")
         if marker and marker.kwargs.get("transaction") and marker.kwargs.get("available_apps") is None:
-            kwargs = {**marker.kwargs, "available_apps": list(settings.INSTALLED_APPS)}
+            kwargs = {**marker.kwargs, "available_apps": [app.name for app in django_apps.get_app_configs()]}
             item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
 
 
