@@ -1,6 +1,8 @@
 """Upload, stream, download and cover endpoints (thin: parse, call a service, shape the answer)."""
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.urls import reverse
 from django.utils.http import content_disposition_header
@@ -19,6 +21,7 @@ from accounts.permissions import IsArtistOrAdmin
 from catalog import transcode
 from catalog.covers import cover_key
 from catalog.media import track_display_filename, track_flag_missing_file, track_get_downloadable, track_get_playable
+from catalog.stream_plan import REQUESTABLE, content_type_of, stream_plan_for, stream_served
 from catalog.streaming import Served, StreamGrant, StreamTokenAuthentication, object_response, stream_token_make
 from catalog.upload_handlers import LimitedHashingUploadHandler
 from catalog.url_fetch import FetchRefused, fetch_url
@@ -91,25 +94,28 @@ class TrackUploadFromUrlView(APIView):
 
 
 class StreamQuerySerializer(serializers.Serializer):
-    format = serializers.ChoiceField(choices=sorted(transcode.FORMATS), required=False)
+    format = serializers.ChoiceField(
+        choices=REQUESTABLE, required=False,
+        help_text="raw: the original; mp3/opus: a lossy transcode; flac: lossless. Omitted: the original when every "
+                  "browser plays it (or Accept names it), else a transcode they all play.")
     bitrate = serializers.ChoiceField(choices=transcode.BITRATES, required=False)
     token = serializers.CharField(required=False)
 
     def validate(self, attrs):
-        if "bitrate" in attrs and "format" not in attrs:
-            raise serializers.ValidationError({"format": ["Give a format (mp3 or opus) with a bitrate."]})
+        fmt = attrs.get("format")
+        if "bitrate" in attrs and fmt not in ("mp3", "opus"):
+            raise serializers.ValidationError({"format": ["Give a lossy format (mp3 or opus) with a bitrate."]})
         return attrs
 
 
+def _plan(request, track, query):
+    """The stream plan of this request: ?format=/bitrate= first, else the Accept header (catalog.stream_plan)."""
+    return stream_plan_for(track, accept=request.META.get("HTTP_ACCEPT"), requested_format=query.get("format"),
+                           bitrate=query.get("bitrate"))
+
+
 def _original(track) -> Served:
-    storage = bucket_storage("tracks")
-    stat = object_stat(storage, track.file_path) if track.file_path else None
-    if stat is None:
-        if track.file_path:
-            track_flag_missing_file(track=track)
-        raise NotFound("The audio file of this track is missing from storage.")
-    return Served(storage=storage, key=track.file_path, stat=stat,
-                  content_type=track.mime_type or "application/octet-stream", etag_value=track.checksum or f"t{track.pk}")
+    return stream_served(track=track, plan=stream_plan_for(track, requested_format="raw"))
 
 
 class JSONErrorsOnly(DefaultContentNegotiation):
@@ -137,22 +143,13 @@ class TrackStreamView(APIView):
         if isinstance(request.auth, StreamGrant) and request.auth.track_id != int(pk):
             raise PermissionDenied("This stream link is for another track.")
         track = track_get_playable(track_id=int(pk), user=request.user)
-        served = _original(track)
-        fmt = query.validated_data.get("format")
-        if fmt:
-            bitrate = int(query.validated_data.get("bitrate", 128))
-            try:
-                key = transcode.transcode_ensure(track=track, fmt=fmt, bitrate=bitrate)
-            except transcode.TranscodeBusy as exc:
-                raise DomainError(str(exc), code="busy", status_code=503) from exc
-            except transcode.TranscodeFailed as exc:
-                raise DomainError(str(exc), code="transcode_failed", status_code=422) from exc
-            storage = bucket_storage(transcode.TRANSCODE_BUCKET)
-            stat = object_stat(storage, key)
-            if stat is None:
-                raise NotFound("The transcoded audio disappeared; try again.")
-            served = Served(storage=storage, key=key, stat=stat, content_type=transcode.transcode_content_type(fmt),
-                            etag_value=f"{track.checksum}-{fmt}-{bitrate}")
+        plan = _plan(request, track, query.validated_data)
+        try:
+            served = stream_served(track=track, plan=plan)
+        except transcode.TranscodeBusy as exc:
+            raise DomainError(str(exc), code="busy", status_code=503) from exc
+        except transcode.TranscodeFailed as exc:
+            raise DomainError(str(exc), code="transcode_failed", status_code=422) from exc
         response = object_response(request, served)
         if response.status_code == 503:
             response["Retry-After"] = "5"
@@ -160,17 +157,49 @@ class TrackStreamView(APIView):
 
 
 class TrackStreamUrlView(APIView):
-    """GET a short-lived URL with a stream token, for players that cannot send headers."""
+    """GET a short-lived URL with a stream token, for players that cannot send headers.
 
+    The URL carries the plan decided now (same `format`/`bitrate`/Accept rule as the stream), so an
+    `<audio>` element that sends `Accept: */*` gets what this request negotiated.
+    """
+
+    content_negotiation_class = JSONErrorsOnly
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(responses=inline_serializer("StreamUrl", {"url": serializers.URLField(),
-                                                             "expires_in_s": serializers.IntegerField()}))
+    @extend_schema(parameters=[StreamQuerySerializer], responses=inline_serializer("StreamUrl", {
+        "url": serializers.URLField(), "expires_in_s": serializers.IntegerField(),
+        "transcoded": serializers.BooleanField(), "format": serializers.CharField(),
+        "content_type": serializers.CharField()}))
     def get(self, request, pk: int):
+        query = StreamQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
         track = track_get_playable(track_id=int(pk), user=request.user)
+        plan = _plan(request, track, query.validated_data)
         token = stream_token_make(user_id=request.user.pk, track_id=track.pk)
-        url = request.build_absolute_uri(reverse("api:v1:tracks-stream", kwargs={"pk": track.pk})) + f"?token={token}"
-        return Response({"url": url, "expires_in_s": settings.STREAM_TOKEN_TTL_S})
+        url = request.build_absolute_uri(reverse("api:v1:tracks-stream", kwargs={"pk": track.pk}))
+        url += "?" + urlencode({**plan.query(), "token": token})  # token last: clients cut it off the end
+        return Response({
+            "url": url, "expires_in_s": settings.STREAM_TOKEN_TTL_S, "transcoded": plan.transcoded,
+            "format": plan.fmt or track.audio_format or "original",
+            "content_type": transcode.transcode_content_type(plan.fmt) if plan.transcoded else content_type_of(track),
+        })
+
+
+class TrackLyricsView(APIView):
+    """GET a track's lyrics: plain text, and the synced lines when the file carried LRC/SYLT."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(responses=inline_serializer("TrackLyrics", {
+        "track_id": serializers.IntegerField(), "lyrics": serializers.CharField(), "lrc": serializers.CharField(),
+        "synced": inline_serializer("SyncedLine", {"start_ms": serializers.IntegerField(),
+                                                   "text": serializers.CharField()}, many=True)}))
+    def get(self, request, pk: int):
+        from catalog.audio import parse_lrc
+
+        track = track_get_playable(track_id=int(pk), user=request.user)
+        return Response({"track_id": track.pk, "lyrics": track.lyrics, "lrc": track.synced_lyrics,
+                         "synced": [{"start_ms": ms, "text": text} for ms, text in parse_lrc(track.synced_lyrics)]})
 
 
 class TrackDownloadView(APIView):
