@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.urls import reverse
@@ -29,6 +30,7 @@ from catalog.media import (
     track_get_downloadable,
     track_get_playable,
 )
+from catalog.stream_plan import REQUESTABLE, content_type_of, stream_plan_for, stream_served
 from catalog.streaming import Served, StreamGrant, StreamTokenAuthentication, object_response, stream_token_make
 from catalog.upload_handlers import LimitedHashingUploadHandler
 from etl.serializers import UploadOutputSerializer
@@ -95,13 +97,17 @@ class TrackUploadFromUrlView(APIView):
 
 
 class StreamQuerySerializer(serializers.Serializer):
-    format = serializers.ChoiceField(choices=sorted(transcode.FORMATS), required=False)
+    format = serializers.ChoiceField(
+        choices=REQUESTABLE, required=False,
+        help_text="raw: the original; mp3/opus: a lossy transcode; flac: lossless. Omitted: the original when every "
+                  "browser plays it (or Accept names it), else a transcode they all play.")
     bitrate = serializers.ChoiceField(choices=transcode.BITRATES, required=False)
     token = serializers.CharField(required=False)
 
     def validate(self, attrs):
-        if "bitrate" in attrs and "format" not in attrs:
-            raise serializers.ValidationError({"format": ["Give a format (mp3 or opus) with a bitrate."]})
+        fmt = attrs.get("format")
+        if "bitrate" in attrs and fmt not in ("mp3", "opus"):
+            raise serializers.ValidationError({"format": ["Give a lossy format (mp3 or opus) with a bitrate."]})
         return attrs
 
 
@@ -127,11 +133,14 @@ def media_errors(view_method):
     return wrapper
 
 
+def _plan(request, track, query):
+    """The stream plan of this request: ?format=/bitrate= first, else the Accept header (catalog.stream_plan)."""
+    return stream_plan_for(track, accept=request.META.get("HTTP_ACCEPT"), requested_format=query.get("format"),
+                           bitrate=query.get("bitrate"))
+
+
 def _original(track) -> Served:
-    storage = bucket_storage("tracks")
-    stat = media_stat(storage, track.file_path, missing="The audio file of this track is missing from storage.")
-    return Served(storage=storage, key=track.file_path, stat=stat,
-                  content_type=track.mime_type or "application/octet-stream", etag_value=track.checksum or f"t{track.pk}")
+    return stream_served(track=track, plan=stream_plan_for(track, requested_format="raw"))
 
 
 class JSONErrorsOnly(DefaultContentNegotiation):
@@ -152,7 +161,7 @@ class TrackStreamView(APIView):
         (200, "audio/*"): OpenApiResponse(OpenApiTypes.BINARY, description="the whole file"),
         (206, "audio/*"): OpenApiResponse(OpenApiTypes.BINARY, description="the requested byte range"),
         302: OpenApiResponse(description="on S3: redirect to a presigned URL"),
-        304: None, 400: None, 401: None, 403: None, 404: None, 416: None, 503: None})
+        304: None, 400: None, 401: None, 403: None, 404: None, 406: None, 416: None, 422: None, 503: None})
     @media_errors
     def get(self, request, pk: int):
         query = StreamQuerySerializer(data=request.query_params)
@@ -160,32 +169,55 @@ class TrackStreamView(APIView):
         if isinstance(request.auth, StreamGrant) and request.auth.track_id != int(pk):
             raise PermissionDenied("This stream link is for another track.")
         track = track_get_playable(track_id=int(pk), user=request.user)
-        served = _original(track)
-        fmt = query.validated_data.get("format")
-        if fmt:
-            bitrate = int(query.validated_data.get("bitrate", 128))
-            # TranscodeBusy (503) and TranscodeFailed (422) are domain errors: the handler answers them.
-            with storage_errors(key=track.file_path, missing="The audio file of this track is missing from storage."):
-                key = transcode.transcode_ensure(track=track, fmt=fmt, bitrate=bitrate)
-            storage = bucket_storage(transcode.TRANSCODE_BUCKET)
-            stat = media_stat(storage, key, missing="The transcoded audio disappeared; try again.")
-            served = Served(storage=storage, key=key, stat=stat, content_type=transcode.transcode_content_type(fmt),
-                            etag_value=f"{track.checksum}-{fmt}-{bitrate}")
-        return object_response(request, served)
+        plan = _plan(request, track, query.validated_data)
+        # TranscodeBusy (503) and TranscodeFailed (422) are domain errors: the handler answers them.
+        return object_response(request, stream_served(track=track, plan=plan))
 
 
 class TrackStreamUrlView(APIView):
-    """GET a short-lived URL with a stream token, for players that cannot send headers."""
+    """GET a short-lived URL with a stream token, for players that cannot send headers.
 
+    The URL carries the plan decided now (same `format`/`bitrate`/Accept rule as the stream), so an
+    `<audio>` element that sends `Accept: */*` gets what this request negotiated.
+    """
+
+    content_negotiation_class = JSONErrorsOnly
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(responses=inline_serializer("StreamUrl", {"url": serializers.URLField(),
-                                                             "expires_in_s": serializers.IntegerField()}))
+    @extend_schema(parameters=[StreamQuerySerializer], responses=inline_serializer("StreamUrl", {
+        "url": serializers.URLField(), "expires_in_s": serializers.IntegerField(),
+        "transcoded": serializers.BooleanField(), "format": serializers.CharField(),
+        "content_type": serializers.CharField()}))
     def get(self, request, pk: int):
+        query = StreamQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
         track = track_get_playable(track_id=int(pk), user=request.user)
+        plan = _plan(request, track, query.validated_data)
         token = stream_token_make(user=request.user, track_id=track.pk)
-        url = request.build_absolute_uri(reverse("api:v1:tracks-stream", kwargs={"pk": track.pk})) + f"?token={token}"
-        return Response({"url": url, "expires_in_s": settings.STREAM_TOKEN_TTL_S})
+        url = request.build_absolute_uri(reverse("api:v1:tracks-stream", kwargs={"pk": track.pk}))
+        url += "?" + urlencode({**plan.query(), "token": token})  # token last: clients cut it off the end
+        return Response({
+            "url": url, "expires_in_s": settings.STREAM_TOKEN_TTL_S, "transcoded": plan.transcoded,
+            "format": plan.fmt or track.audio_format or "original",
+            "content_type": transcode.transcode_content_type(plan.fmt) if plan.transcoded else content_type_of(track),
+        })
+
+
+class TrackLyricsView(APIView):
+    """GET a track's lyrics: plain text, and the synced lines when the file carried LRC/SYLT."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(responses=inline_serializer("TrackLyrics", {
+        "track_id": serializers.IntegerField(), "lyrics": serializers.CharField(), "lrc": serializers.CharField(),
+        "synced": inline_serializer("SyncedLine", {"start_ms": serializers.IntegerField(),
+                                                   "text": serializers.CharField()}, many=True)}))
+    def get(self, request, pk: int):
+        from catalog.audio import parse_lrc
+
+        track = track_get_playable(track_id=int(pk), user=request.user)
+        return Response({"track_id": track.pk, "lyrics": track.lyrics, "lrc": track.synced_lyrics,
+                         "synced": [{"start_ms": ms, "text": text} for ms, text in parse_lrc(track.synced_lyrics)]})
 
 
 class TrackDownloadView(APIView):

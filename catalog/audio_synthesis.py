@@ -48,12 +48,14 @@ def synthesize(piece: Piece, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
 
 # format → (container, codec, sample format); planar formats end in "p"
 _CODECS = {"mp3": ("mp3", "mp3", "fltp"), "flac": ("flac", "flac", "s16"), "ogg": ("ogg", "vorbis", "fltp"),
-           "opus": ("ogg", "libopus", "flt"), "wav": ("wav", "pcm_s16le", "s16"), "m4a": ("ipod", "aac", "fltp")}
+           "opus": ("ogg", "libopus", "flt"), "wav": ("wav", "pcm_s16le", "s16"), "m4a": ("ipod", "aac", "fltp"),
+           "alac": ("ipod", "alac", "s16p"), "aiff": ("aiff", "pcm_s16be", "s16"), "wv": ("wv", "wavpack", "s16p")}
+_LOSSLESS = {"flac", "pcm_s16le", "alac", "pcm_s16be", "wavpack"}
 FORMATS = tuple(_CODECS)
 
 
 def encode(samples: np.ndarray, fmt: str = "mp3", sample_rate: int = SAMPLE_RATE, bitrate: int | None = 128_000) -> bytes:
-    """Encode float samples in [-1, 1] with PyAV into `fmt` (mp3, flac, ogg, opus, wav, m4a).
+    """Encode float samples in [-1, 1] with PyAV into `fmt` (mp3, flac, ogg, opus, wav, m4a, alac, aiff, wv).
 
     `samples` is mono (n,) or (channels, n) with one or two channels. Opus is resampled to
     48 kHz; ffmpeg's own Vorbis encoder only writes stereo, so mono goes to both channels.
@@ -72,7 +74,8 @@ def encode(samples: np.ndarray, fmt: str = "mp3", sample_rate: int = SAMPLE_RATE
     buffer = io.BytesIO()
     with av.open(buffer, mode="w", format=container_format) as container:
         stream = container.add_stream(codec, rate=rate, layout=layout)
-        if bitrate and codec not in ("flac", "pcm_s16le"):
+        stream.codec_context.format = sample_format  # ALAC and WavPack would pick 32 / 8 bits otherwise
+        if bitrate and codec not in _LOSSLESS:
             stream.bit_rate = bitrate
         if codec == "vorbis":  # ffmpeg's own Vorbis encoder is marked experimental
             stream.codec_context.options = {"strict": "experimental"}

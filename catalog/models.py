@@ -166,6 +166,18 @@ class Track(TimestampedModel):
     )
     isrc = models.CharField(max_length=12, blank=True, db_default="")
     musicbrainz_recording_id = models.UUIDField(null=True, blank=True)
+    audio_format = models.CharField(
+        max_length=16, blank=True, db_default="",
+        help_text="What the original holds (catalog.audio.FORMATS: mp3, flac, alac, aiff, ...); decides transcoding",
+    )
+    album_artist_name = models.CharField(max_length=255, blank=True, db_default="", help_text="The album artist tag")
+    is_compilation = models.BooleanField(default=False, db_default=False, help_text="The compilation tag")
+    lyrics = models.TextField(blank=True, db_default="", help_text="Plain lyrics, line by line")
+    synced_lyrics = models.TextField(blank=True, db_default="", help_text="Synced lyrics as LRC ([mm:ss.xx]line)")
+    replay_gain_track_db = models.FloatField(null=True, blank=True, help_text="ReplayGain track gain, dB")
+    replay_gain_track_peak = models.FloatField(null=True, blank=True, help_text="Track peak, linear (1.0 = full scale)")
+    replay_gain_album_db = models.FloatField(null=True, blank=True, help_text="ReplayGain album gain, dB")
+    replay_gain_album_peak = models.FloatField(null=True, blank=True, help_text="Album peak, linear")
     processing_status = models.CharField(
         max_length=16, choices=ProcessingStatus.choices, default=ProcessingStatus.PENDING, db_index=True
     )
@@ -197,6 +209,12 @@ class Track(TimestampedModel):
             ),
             models.CheckConstraint(condition=Q(file_size__isnull=True) | Q(file_size__gte=0), name="tracks_file_size_non_negative"),
             models.CheckConstraint(condition=Q(processing_status__in=ProcessingStatus.values), name="tracks_processing_status_valid"),
+            *[models.CheckConstraint(condition=Q(**{f"replay_gain_{scope}_db__isnull": True})
+                                     | Q(**{f"replay_gain_{scope}_db__gte": -60, f"replay_gain_{scope}_db__lte": 60}),
+                                     name=f"tracks_replay_gain_{scope}_range") for scope in ("track", "album")],
+            *[models.CheckConstraint(condition=Q(**{f"replay_gain_{scope}_peak__isnull": True})
+                                     | Q(**{f"replay_gain_{scope}_peak__gt": 0, f"replay_gain_{scope}_peak__lte": 10}),
+                                     name=f"tracks_replay_gain_{scope}_peak_range") for scope in ("track", "album")],
         ]
 
     def __str__(self) -> str:

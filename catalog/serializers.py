@@ -46,19 +46,50 @@ class GenreRefSerializer(serializers.ModelSerializer):
         fields = ["id", "name"]
 
 
+class ReplayGainSerializer(serializers.Serializer):
+    track_gain_db = serializers.FloatField(source="replay_gain_track_db", allow_null=True, read_only=True)
+    track_peak = serializers.FloatField(source="replay_gain_track_peak", allow_null=True, read_only=True)
+    album_gain_db = serializers.FloatField(source="replay_gain_album_db", allow_null=True, read_only=True)
+    album_peak = serializers.FloatField(source="replay_gain_album_peak", allow_null=True, read_only=True)
+
+
 class TrackOutputSerializer(serializers.ModelSerializer):
     artist = ArtistRefSerializer(read_only=True)
     album = AlbumRefSerializer(read_only=True, allow_null=True)
     genre = GenreRefSerializer(read_only=True, allow_null=True)
     processing_status = serializers.ChoiceField(choices=ProcessingStatus.choices, read_only=True)
+    replay_gain = ReplayGainSerializer(source="*", read_only=True)
+    has_lyrics = serializers.SerializerMethodField(help_text="Lyrics at /api/v1/tracks/{id}/lyrics")
+    has_synced_lyrics = serializers.SerializerMethodField()
+    audio_format = serializers.SerializerMethodField(help_text="The original's format: mp3, flac, alac, aiff, ...")
+    content_type = serializers.SerializerMethodField(
+        help_text="The original's type with its codec, for canPlayType(); the stream transcodes what browsers can't play")
 
     class Meta:
         model = Track
         fields = [
             "id", "title", "artist", "album", "genre", "track_number", "disc_number", "duration_ms",
             "popularity", "tempo", "energy", "valence", "processing_status", "created_at", "updated_at",
+            "album_artist_name", "is_compilation", "replay_gain", "has_lyrics", "has_synced_lyrics",
+            "audio_format", "content_type",
         ]
         read_only_fields = fields
+
+    def get_has_lyrics(self, obj) -> bool:
+        return bool(obj.lyrics)
+
+    def get_has_synced_lyrics(self, obj) -> bool:
+        return bool(obj.synced_lyrics)
+
+    def get_audio_format(self, obj) -> str:
+        from .stream_plan import track_audio_format
+
+        return track_audio_format(obj)
+
+    def get_content_type(self, obj) -> str:
+        from .stream_plan import content_type_of
+
+        return content_type_of(obj)
 
 
 class PopularTrackOutputSerializer(TrackOutputSerializer):

@@ -1,4 +1,4 @@
-"""Transcode a track to MP3 or Opus at a chosen bitrate, once, and keep the result in storage.
+"""Transcode a track to MP3 or Opus at a chosen bitrate, or to FLAC (lossless), once, and keep the result.
 
 The cache key is derived from the track's checksum, the format and the bitrate, so a re-upload
 of the same bytes reuses it. Concurrent transcodes are bounded across processes by a
@@ -21,8 +21,11 @@ from jonquils.exceptions import UnavailableError, UnprocessableError
 from jonquils.storage import bucket_storage, local_copy, object_stat, save_file
 
 FORMATS = {"mp3": ("mp3", "libmp3lame", "audio/mpeg", "mp3", None),
-           "opus": ("ogg", "libopus", "audio/ogg", "opus", 48000)}
-BITRATES = (96, 128, 192, 320)
+           "opus": ("ogg", "libopus", "audio/ogg", "opus", 48000),
+           "flac": ("flac", "flac", "audio/flac", "flac", None)}
+LOSSLESS = {"flac"}  # no bitrate: the key says "lossless"
+BITRATES = (64, 96, 128, 192, 320)
+_WIDE_SAMPLES = {"s32", "s32p", "flt", "fltp", "dbl", "dblp", "s64", "s64p"}  # > 16 bits: FLAC keeps 24
 TRANSCODE_BUCKET = "temp"
 _SLOT_TTL_S = 600  # a crashed holder frees its slot after this long
 
@@ -43,8 +46,9 @@ class TranscodeFailed(UnprocessableError):
     code = "transcode_failed"
 
 
-def transcode_key(*, checksum: str, fmt: str, bitrate: int) -> str:
-    return f"transcodes/{checksum[:2]}/{checksum}/{bitrate}k.{FORMATS[fmt][3]}"
+def transcode_key(*, checksum: str, fmt: str, bitrate: int | None) -> str:
+    name = "lossless" if fmt in LOSSLESS else f"{bitrate}k"
+    return f"transcodes/{checksum[:2]}/{checksum}/{name}.{FORMATS[fmt][3]}"
 
 
 def transcode_content_type(fmt: str) -> str:
@@ -86,7 +90,7 @@ def transcode_slot():
             pass
 
 
-def _transcode_file(source: str, target: str, *, fmt: str, bitrate: int) -> None:
+def _transcode_file(source: str, target: str, *, fmt: str, bitrate: int | None) -> None:
     container_name, codec, _, _, fixed_rate = FORMATS[fmt]
     with av.open(source) as src, av.open(target, mode="w", format=container_name) as dst:
         in_stream = src.streams.audio[0]
@@ -94,7 +98,11 @@ def _transcode_file(source: str, target: str, *, fmt: str, bitrate: int) -> None
         channels = min(2, in_stream.codec_context.channels or 2)
         layout = "stereo" if channels == 2 else "mono"
         out_stream = dst.add_stream(codec, rate=rate, layout=layout)
-        out_stream.bit_rate = bitrate * 1000
+        if fmt in LOSSLESS:  # 16-bit sources stay 16-bit; wider ones become 24-bit FLAC
+            wide = in_stream.codec_context.format.name in _WIDE_SAMPLES
+            out_stream.codec_context.format = "s32" if wide else "s16"
+        else:
+            out_stream.bit_rate = bitrate * 1000
         resampler = av.AudioResampler(format=out_stream.codec_context.format.name, layout=layout, rate=rate,
                                       frame_size=out_stream.codec_context.frame_size or None)
         for frame in src.decode(in_stream):
@@ -109,7 +117,7 @@ def _transcode_file(source: str, target: str, *, fmt: str, bitrate: int) -> None
             dst.mux(packet)
 
 
-def transcode_ensure(*, track, fmt: str, bitrate: int) -> str:
+def transcode_ensure(*, track, fmt: str, bitrate: int | None) -> str:
     """Return the storage key of the track's transcode, creating it (bounded, once) if missing."""
     storage = bucket_storage(TRANSCODE_BUCKET)
     key = transcode_key(checksum=track.checksum, fmt=fmt, bitrate=bitrate)

@@ -35,3 +35,9 @@ class UnprocessableError(DomainError):
     """The request is well formed, but the stored data it points to cannot be processed."""
 
     code = "unprocessable"
+
+
+class NotAcceptableError(DomainError):
+    """None of the representations the client accepts can be produced (e.g. no audio type it names)."""
+
+    code = "not_acceptable"

@@ -11,13 +11,16 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+from mutagen.aiff import AIFF
+from mutagen.apev2 import BINARY, APEValue
 from mutagen.flac import FLAC, Picture
-from mutagen.id3 import APIC, TALB, TDRC, TIT2, TPE1, TRCK
+from mutagen.id3 import APIC, SYLT, TALB, TCMP, TDRC, TIT2, TPE1, TPE2, TRCK, TXXX, USLT
 from mutagen.mp3 import MP3
-from mutagen.mp4 import MP4, MP4Cover
+from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
+from mutagen.wavpack import WavPack
 
 from catalog.audio_synthesis import encode
 
@@ -25,9 +28,14 @@ from catalog.audio_synthesis import encode
 _ENCODERS = {
     "mp3": (44100, "mp3"), "flac": (44100, "flac"), "opus": (48000, "opus"),
     "vorbis": (44100, "ogg"), "m4a": (44100, "m4a"), "wav": (44100, "wav"),
+    "alac": (44100, "m4a"), "aiff": (44100, "aiff"), "wavpack": (44100, "wv"),
 }
-_SYNTHESIS_FORMAT = {"mp3": "mp3", "flac": "flac", "opus": "opus", "vorbis": "ogg", "m4a": "m4a", "wav": "wav"}
+_SYNTHESIS_FORMAT = {"mp3": "mp3", "flac": "flac", "opus": "opus", "vorbis": "ogg", "m4a": "m4a", "wav": "wav",
+                     "alac": "alac", "aiff": "aiff", "wavpack": "wv"}
 FORMATS = tuple(_ENCODERS)
+# Tag keys make_audio understands beyond title/artist/album/tracknumber/date: albumartist, compilation
+# ("1"), lyrics (plain or LRC text), synced (list of (text, ms): ID3 SYLT; LRC text elsewhere) and
+# replaygain_{track,album}_{gain,peak} (e.g. "-6.50 dB", "0.988").
 
 
 def tone(duration_s: float, *, sample_rate: int, channels: int = 2, freq: float = 440.0) -> np.ndarray:
@@ -42,34 +50,73 @@ def _encode(path: Path, fmt: str, samples: np.ndarray, sample_rate: int, bitrate
     path.write_bytes(encode(samples, _SYNTHESIS_FORMAT[fmt], sample_rate, bitrate))
 
 
+_ID3_TEXT = {"title": TIT2, "artist": TPE1, "album": TALB, "tracknumber": TRCK, "date": TDRC, "albumartist": TPE2,
+             "compilation": TCMP}
+_MP4_TEXT = {"title": "\xa9nam", "artist": "\xa9ART", "album": "\xa9alb", "date": "\xa9day", "albumartist": "aART",
+             "lyrics": "\xa9lyr"}
+_APE_TEXT = {"title": "Title", "artist": "Artist", "album": "Album", "tracknumber": "Track", "date": "Year",
+             "albumartist": "Album Artist", "compilation": "Compilation", "lyrics": "Lyrics"}
+
+
+def _lrc(synced) -> str:
+    return "\n".join(f"[{ms // 60000:02d}:{ms % 60000 // 1000:02d}.{ms % 1000 // 10:02d}]{text}" for text, ms in synced)
+
+
+def _tag_id3(audio, tags: dict, cover: bytes | None, cover_mime: str) -> None:
+    if audio.tags is None:
+        audio.add_tags()
+    for key, value in tags.items():
+        if key in _ID3_TEXT:
+            audio.tags.add(_ID3_TEXT[key](encoding=3, text=str(value)))
+        elif key == "lyrics":
+            audio.tags.add(USLT(encoding=3, lang="eng", desc="", text=str(value)))
+        elif key == "synced":
+            audio.tags.add(SYLT(encoding=3, lang="eng", format=2, type=1, desc="", text=list(value)))
+        elif key.startswith("replaygain_"):
+            audio.tags.add(TXXX(encoding=3, desc=key.upper(), text=str(value)))
+    if cover:
+        audio.tags.add(APIC(encoding=3, mime=cover_mime, type=3, desc="Cover", data=cover))
+    audio.save()
+
+
 def _tag(path: Path, fmt: str, tags: dict, cover: bytes | None, cover_mime: str) -> None:
-    if fmt in ("mp3", "wav"):
-        audio = MP3(path) if fmt == "mp3" else WAVE(path)
-        if audio.tags is None:
-            audio.add_tags()
-        frames = {"title": TIT2, "artist": TPE1, "album": TALB, "tracknumber": TRCK, "date": TDRC}
-        for key, value in tags.items():
-            audio.tags.add(frames[key](encoding=3, text=str(value)))
-        if cover:
-            audio.tags.add(APIC(encoding=3, mime=cover_mime, type=3, desc="Cover", data=cover))
-        audio.save()
+    if fmt in ("mp3", "wav", "aiff"):
+        _tag_id3({"mp3": MP3, "wav": WAVE, "aiff": AIFF}[fmt](path), tags, cover, cover_mime)
         return
-    if fmt == "m4a":
+    if fmt in ("m4a", "alac"):
         audio = MP4(path)
-        keys = {"title": "\xa9nam", "artist": "\xa9ART", "album": "\xa9alb", "date": "\xa9day"}
         for key, value in tags.items():
             if key == "tracknumber":
                 audio["trkn"] = [(int(str(value).split("/")[0]), 0)]
+            elif key == "compilation":
+                audio["cpil"] = str(value) == "1"
+            elif key == "synced":
+                audio["\xa9lyr"] = [_lrc(value)]
+            elif key.startswith("replaygain_"):
+                audio[f"----:com.apple.iTunes:{key}"] = [MP4FreeForm(str(value).encode())]
             else:
-                audio[keys[key]] = [str(value)]
+                audio[_MP4_TEXT[key]] = [str(value)]
         if cover:
             kind = MP4Cover.FORMAT_PNG if cover_mime == "image/png" else MP4Cover.FORMAT_JPEG
             audio["covr"] = [MP4Cover(cover, imageformat=kind)]
         audio.save()
         return
+    if fmt == "wavpack":
+        audio = WavPack(path)
+        if audio.tags is None:
+            audio.add_tags()
+        for key, value in tags.items():
+            if key == "synced":
+                audio.tags["Lyrics"] = _lrc(value)
+            else:
+                audio.tags[_APE_TEXT.get(key, key.upper())] = str(value)
+        if cover:
+            audio.tags["Cover Art (Front)"] = APEValue(b"cover.jpg\x00" + cover, BINARY)
+        audio.save()
+        return
     audio = {"flac": FLAC, "opus": OggOpus, "vorbis": OggVorbis}[fmt](path)
     for key, value in tags.items():
-        audio[key] = [str(value)]
+        audio["lyrics" if key == "synced" else key] = [_lrc(value) if key == "synced" else str(value)]
     if cover:
         picture = Picture()
         picture.type, picture.mime, picture.data = 3, cover_mime, cover

@@ -33,6 +33,8 @@ from jonquils.storage import bucket_storage, local_copy, object_stat
 from search.services import search_index_track_changes
 
 ANALYSIS_SAMPLE_RATE = 22_050
+_MULTILINE = {"lyrics", "synced_lyrics"}  # kept line by line, not collapsed like titles
+_REPLAY_GAIN = ("replay_gain_track_db", "replay_gain_track_peak", "replay_gain_album_db", "replay_gain_album_peak")
 
 logger = logging.getLogger("jonquils.etl")
 
@@ -85,13 +87,18 @@ def read_file(path: Path, *, checksum: str = "") -> FileFacts:
     info = probe_audio(path)
     decoded_s, samples = decode_for_analysis(path, declared_s=info.duration_s, sample_rate=ANALYSIS_SAMPLE_RATE)
     tags = read_tags(path)
-    tags = {key: normalise_text(value) if isinstance(value, str) else value for key, value in tags.items()}
+    tags = {key: normalise_text(value) if isinstance(value, str) and key not in _MULTILINE else value
+            for key, value in tags.items()}
     features = analyse(samples, ANALYSIS_SAMPLE_RATE)
     track_fields = {
         "tempo": features.tempo_bpm, "energy": features.energy, "valence": features.valence,
         "loudness_db": features.loudness_db, "feature_vector": features.vector,
         "disc_number": tags.get("disc_number"), "isrc": tags.get("isrc") or "",
         "musicbrainz_recording_id": tags.get("musicbrainz_recording_id") or None,
+        "audio_format": info.format.name, "album_artist_name": tags.get("album_artist") or "",
+        "is_compilation": bool(tags.get("compilation")), "lyrics": tags.get("lyrics") or "",
+        "synced_lyrics": tags.get("synced_lyrics") or "",
+        **{key: tags.get(key) for key in _REPLAY_GAIN},
     }
     if not tags.get("genre"):
         predicted = genre_predict(vector=features.vector)

@@ -33,6 +33,7 @@ logger = logging.getLogger("jonquils.api")
 DOMAIN_STATUS: dict[type[DomainError], int] = {
     NotAuthenticatedError: status.HTTP_401_UNAUTHORIZED,
     UnprocessableError: status.HTTP_422_UNPROCESSABLE_ENTITY,
+    NotAcceptableError: status.HTTP_406_NOT_ACCEPTABLE,
     UnavailableError: status.HTTP_503_SERVICE_UNAVAILABLE,
     DomainError: status.HTTP_409_CONFLICT,
 }

@@ -125,3 +125,47 @@ def test_invalid_isrc_and_mbid_are_dropped(tmp_path):
     audio.save()
     tags = read_tags(path)
     assert tags["isrc"] == "" and tags["musicbrainz_recording_id"] == ""
+
+
+# --- issue 18: lyrics, replay gain, compilation, album artist in every family -----------------------
+
+from catalog.audio import parse_lrc, split_lyrics  # noqa: E402
+from tests.audio import FORMATS, make_audio as _make  # noqa: E402
+
+EXTRA = {"albumartist": "Various Artists", "compilation": "1", "synced": [("Hola", 1000), ("Adiós", 62500)],
+         "replaygain_track_gain": "+1.50 dB", "replaygain_track_peak": "0.5", "replaygain_album_gain": "-3 dB",
+         "replaygain_album_peak": "0.75"}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_lyrics_replay_gain_and_compilation_are_read_from_every_format(tmp_path, fmt):
+    path = tmp_path / "x.bin"
+    path.write_bytes(_make(fmt, duration_s=0.5, tags=EXTRA))
+    tags = read_tags(path)
+    assert (tags["album_artist"], tags["compilation"]) == ("Various Artists", True)
+    assert tags["synced_lyrics"] == "[00:01.00]Hola\n[01:02.50]Adiós" and tags["lyrics"] == "Hola\nAdiós"
+    assert (tags["replay_gain_track_db"], tags["replay_gain_track_peak"]) == (1.5, 0.5)
+    assert (tags["replay_gain_album_db"], tags["replay_gain_album_peak"]) == (-3.0, 0.75)
+
+
+def test_opus_r128_gain_becomes_replay_gain_and_absurd_values_are_dropped(tmp_path):
+    from mutagen.oggopus import OggOpus
+
+    path = tmp_path / "x.opus"
+    path.write_bytes(_make("opus", duration_s=0.5))
+    audio = OggOpus(path)
+    audio["R128_TRACK_GAIN"], audio["REPLAYGAIN_ALBUM_GAIN"] = ["-1280"], ["-900 dB"]
+    audio["REPLAYGAIN_TRACK_PEAK"] = ["loud"]
+    audio.save()
+    tags = read_tags(path)
+    assert tags["replay_gain_track_db"] == 0.0  # -5 dB at R128's -23 LUFS is 0 dB at ReplayGain's -18
+    assert tags["replay_gain_album_db"] is None and tags["replay_gain_track_peak"] is None
+
+
+def test_plain_lyrics_keep_their_lines_and_lrc_offsets_apply():
+    assert split_lyrics("  one  \r\ntwo\r\n\r\nthree") == ("  one\ntwo\n\nthree", "")
+    lrc = "[ti:Song]\n[offset:+500]\n[00:02.00][00:10.5]chorus\n[00:05.25]verse"
+    plain, synced = split_lyrics(lrc)
+    assert plain == "chorus\nverse\nchorus" and synced == lrc
+    assert parse_lrc(lrc) == [(1500, "chorus"), (4750, "verse"), (10000, "chorus")]
+    assert not split_lyrics("[Chorus]\nla la la\nla la")[1]  # section labels are not timestamps

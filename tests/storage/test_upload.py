@@ -16,6 +16,7 @@ from tests.storage.helpers import UPLOAD_URL, GeneratedBody, post_upload
 pytestmark = pytest.mark.django_db
 
 MIME = {"mp3": "audio/mpeg", "flac": "audio/flac", "opus": "audio/ogg", "vorbis": "audio/ogg", "m4a": "audio/mp4",
+        "alac": "audio/mp4", "aiff": "audio/aiff", "wavpack": "audio/x-wavpack",
         "wav": "audio/wav"}
 TAGS = {"title": "Jonquil Dawn", "artist": "Tag Artist", "album": "Spring", "tracknumber": "4/10", "date": "2019"}
 

@@ -2,26 +2,24 @@
 
 Nothing here looks at a filename or a declared content type. `probe_audio` is the quick check
 an upload gets (first frames decode); `decode_fully` is the full check processing does
-(truncated, corrupt or silent-by-absence files are caught there); `read_tags` and
-`embedded_cover` read what the file says about itself.
+(truncated, corrupt or silent-by-absence files are caught there).
 """
 from __future__ import annotations
 
-import base64
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import av
 import mutagen
 import numpy as np
-from mutagen.flac import FLAC, Picture
+from mutagen.aiff import AIFF
+from mutagen.flac import FLAC
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
+from mutagen.wavpack import WavPack
 
 
 class AudioRejected(ValueError):
@@ -33,21 +31,29 @@ class AudioFormat:
     name: str
     mime_type: str
     extension: str
+    lossless: bool = False
 
 
 FORMATS = {
     "mp3": AudioFormat("mp3", "audio/mpeg", "mp3"),
-    "flac": AudioFormat("flac", "audio/flac", "flac"),
+    "flac": AudioFormat("flac", "audio/flac", "flac", lossless=True),
     "opus": AudioFormat("opus", "audio/ogg", "opus"),
     "vorbis": AudioFormat("vorbis", "audio/ogg", "ogg"),
     "m4a": AudioFormat("m4a", "audio/mp4", "m4a"),
-    "wav": AudioFormat("wav", "audio/wav", "wav"),
+    "alac": AudioFormat("alac", "audio/mp4", "m4a", lossless=True),
+    "wav": AudioFormat("wav", "audio/wav", "wav", lossless=True),
+    "aiff": AudioFormat("aiff", "audio/aiff", "aiff", lossless=True),
+    "wavpack": AudioFormat("wavpack", "audio/x-wavpack", "wv", lossless=True),
 }
-ACCEPTED = "MP3, FLAC, Ogg Opus, Ogg Vorbis, M4A (AAC) or WAV"
+ACCEPTED = "MP3, FLAC, Ogg Opus, Ogg Vorbis, M4A (AAC or Apple Lossless), WAV, AIFF/AIFF-C or WavPack"
+_PCM = {"pcm_s16le", "pcm_s24le", "pcm_s32le", "pcm_f32le", "pcm_u8", "pcm_f64le"}
+# AIFF is big-endian PCM; AIFF-C adds little-endian ("sowt"), float, and the telephone laws.
+_AIFF_PCM = {"pcm_s8", "pcm_s16be", "pcm_s24be", "pcm_s32be", "pcm_f32be", "pcm_f64be", "pcm_s16le",
+             "pcm_mulaw", "pcm_alaw"}
 # The decoder each format must open with (PyAV codec names).
 _CODECS = {"mp3": {"mp3", "mp3float"}, "flac": {"flac"}, "opus": {"opus", "libopus"},
-           "vorbis": {"vorbis", "libvorbis"}, "m4a": {"aac"},
-           "wav": {"pcm_s16le", "pcm_s24le", "pcm_s32le", "pcm_f32le", "pcm_u8", "pcm_f64le"}}
+           "vorbis": {"vorbis", "libvorbis"}, "m4a": {"aac"}, "alac": {"alac"}, "wav": _PCM,
+           "aiff": _AIFF_PCM, "wavpack": {"wavpack"}}
 _PROBE_FRAMES = 8
 
 
@@ -78,7 +84,7 @@ def _is_mpeg_audio_frame(head: bytes) -> bool:
 
 
 def sniff_container(path: str | Path) -> str | None:
-    """Return 'mp3', 'flac', 'ogg', 'mp4' or 'wav' from the first bytes, or None."""
+    """Return 'mp3', 'flac', 'ogg', 'mp4', 'wav', 'aiff' or 'wavpack' from the first bytes, or None."""
     with open(path, "rb") as handle:
         head = handle.read(64)
         if len(head) < 12:
@@ -97,6 +103,10 @@ def sniff_container(path: str | Path) -> str | None:
         return "mp4"
     if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
         return "wav"
+    if head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
+        return "aiff"
+    if head[:4] == b"wvpk":
+        return "wavpack"
     if _is_mpeg_audio_frame(head):
         return "mp3"
     return None
@@ -111,11 +121,18 @@ def _parse(path: str | Path, container: str):
             return "flac", FLAC(path)
         if container == "wav":
             return "wav", WAVE(path)
+        if container == "aiff":
+            return "aiff", AIFF(path)
+        if container == "wavpack":
+            return "wavpack", WavPack(path)
         if container == "mp4":
             parsed = MP4(path)
             codec = getattr(parsed.info, "codec", "") or ""
+            if codec == "alac":
+                return "alac", parsed
             if not codec.startswith("mp4a"):
-                raise AudioRejected(f"This MP4 file holds {codec or 'no'} audio; only AAC audio in M4A is accepted.")
+                raise AudioRejected(f"This MP4 file holds {codec or 'no'} audio; only AAC or Apple Lossless (ALAC) "
+                                    "audio in M4A is accepted.")
             return "m4a", parsed
         if container == "ogg":
             for name, cls in (("opus", OggOpus), ("vorbis", OggVorbis)):
@@ -224,123 +241,3 @@ def _decode(path: str | Path, *, declared_s: float, analysis_rate: int | None,
 def _truncated(declared_s: float, decoded_s: float) -> str:
     return (f"The file is truncated: it declares {declared_s:.1f} s of audio but only {decoded_s:.1f} s could be "
             "decoded; upload the complete file.")
-
-
-def _first(tags, *keys) -> str:
-    for key in keys:
-        try:
-            value = tags.get(key)
-        except (KeyError, ValueError):
-            value = None
-        if value is None:
-            continue
-        if hasattr(value, "text"):
-            value = value.text
-        if isinstance(value, list):
-            value = value[0] if value else None
-        if value not in (None, ""):
-            return str(value).strip()
-    return ""
-
-
-def _number(text: str) -> int | None:
-    head = text.split("/")[0].strip()
-    return int(head) if head.isdigit() and 0 < int(head) < 10000 else None
-
-
-def clean_text(text: str) -> str:
-    """Unicode NFC with runs of whitespace collapsed: how every tag text is stored."""
-    return " ".join(unicodedata.normalize("NFC", text or "").split())
-
-
-# "Artist feat. X", "Artist ft X", "Artist featuring X", "Artist (feat. X)"
-_FEATURING = re.compile(r"\s*[(\[]?\s*\b(?:feat\.?|ft\.?|featuring)\s+(.+?)[)\]]?\s*$", re.IGNORECASE)
-
-
-def split_featured(artist: str) -> tuple[str, list[str]]:
-    """Return the main artist and the featured ones of an artist credit."""
-    match = _FEATURING.search(artist)
-    if not match or match.start() == 0:
-        return artist, []
-    featured = [clean_text(name) for name in re.split(r"\s*(?:,|&| and )\s*", match.group(1)) if name.strip()]
-    return clean_text(artist[:match.start()]), featured
-
-
-# (easy key, ID3 frame for WAV's ID3 without the easy interface)
-_TAG_KEYS = {
-    "title": ("title", "TIT2"), "artist": ("artist", "TPE1"), "album": ("album", "TALB"),
-    "album_artist": ("albumartist", "TPE2"), "track": ("tracknumber", "TRCK"), "disc": ("discnumber", "TPOS"),
-    "date": ("date", "TDRC"), "genre": ("genre", "TCON"), "isrc": ("isrc", "TSRC"),
-    "musicbrainz_recording_id": ("musicbrainz_trackid", "UFID:http://musicbrainz.org"),
-    "musicbrainz_album_id": ("musicbrainz_albumid", "TXXX:MusicBrainz Album Id"),
-    "musicbrainz_artist_id": ("musicbrainz_artistid", "TXXX:MusicBrainz Artist Id"),
-}
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-
-
-def read_tags(path: str | Path) -> dict:
-    """Return what the file's tags say (ID3v1/v2.3/v2.4, Vorbis comments, MP4 atoms, FLAC), cleaned.
-
-    Missing values are "" or None. Texts are NFC with whitespace collapsed; "A feat. B" gives
-    artist "A" and featured_artists ["B"].
-    """
-    try:
-        parsed = mutagen.File(str(path), easy=True)
-    except (mutagen.MutagenError, ValueError, OSError):
-        parsed = None
-    tags = getattr(parsed, "tags", None) or {}
-    easy = not isinstance(parsed, WAVE)  # WAV carries ID3 frames; no easy interface
-    raw = {}
-    for name, (easy_key, frame) in _TAG_KEYS.items():
-        if not easy and frame.startswith("UFID"):  # binary frame: its data is the id
-            ufid = tags.get(frame) if hasattr(tags, "get") else None
-            value = ufid.data.decode("ascii", "replace") if ufid is not None else ""
-        else:
-            value = _first(tags, easy_key) if easy else _first(tags, frame)
-        if not value and name == "date":
-            value = _first(tags, "year") if easy else _first(tags, "TYER")
-        raw[name] = clean_text(value)
-    artist, featured = split_featured(raw["artist"])
-    year = _number(raw["date"][:4]) if raw["date"][:4].isdigit() else None
-    isrc = raw["isrc"].replace("-", "").upper()
-    mbid = raw["musicbrainz_recording_id"].lower()
-    return {
-        "title": raw["title"][:255], "artist": artist[:255], "featured_artists": featured,
-        "album": raw["album"][:255], "album_artist": split_featured(raw["album_artist"])[0][:255],
-        "track_number": _number(raw["track"]) if raw["track"] else None,
-        "disc_number": _number(raw["disc"]) if raw["disc"] else None,
-        "year": year if year and year > 1000 else None, "genre": raw["genre"][:100],
-        "isrc": isrc if re.fullmatch(r"[A-Z]{2}[A-Z0-9]{3}\d{7}", isrc) else "",
-        "musicbrainz_recording_id": mbid if _UUID.match(mbid) else "",
-        "musicbrainz_album_id": raw["musicbrainz_album_id"].lower(),
-        "musicbrainz_artist_id": raw["musicbrainz_artist_id"].lower(),
-    }
-
-
-def embedded_cover(path: str | Path) -> bytes | None:
-    """Return the bytes of the first embedded picture, if any."""
-    try:
-        parsed = mutagen.File(str(path))
-    except (mutagen.MutagenError, ValueError, OSError):
-        return None
-    if parsed is None:
-        return None
-    if isinstance(parsed, FLAC) and parsed.pictures:
-        return parsed.pictures[0].data
-    tags = parsed.tags
-    if tags is None:
-        return None
-    if isinstance(parsed, MP4):
-        covers = tags.get("covr") or []
-        return bytes(covers[0]) if covers else None
-    if isinstance(parsed, (OggOpus, OggVorbis)):
-        for encoded in tags.get("metadata_block_picture", []):
-            try:
-                return Picture(base64.b64decode(encoded)).data
-            except (ValueError, mutagen.MutagenError):
-                continue
-        return None
-    if hasattr(tags, "getall"):  # ID3 (MP3, WAV)
-        pictures = tags.getall("APIC")
-        return pictures[0].data if pictures else None
-    return None

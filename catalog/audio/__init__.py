@@ -1,0 +1,18 @@
+"""Audio by content: format detection and decoding (`probe`), tags and cover art (`tags`), lyrics (`lyrics`)."""
+from .lyrics import parse_lrc, split_lyrics
+from .probe import (
+    ACCEPTED,
+    FORMATS,
+    AudioFormat,
+    AudioInfo,
+    AudioRejected,
+    decode_for_analysis,
+    decode_fully,
+    probe_audio,
+    sniff_container,
+)
+from .tags import clean_text, embedded_cover, read_tags, split_featured
+
+__all__ = ["ACCEPTED", "FORMATS", "AudioFormat", "AudioInfo", "AudioRejected", "clean_text", "decode_for_analysis",
+           "decode_fully", "embedded_cover", "parse_lrc", "probe_audio", "read_tags", "sniff_container",
+           "split_featured", "split_lyrics"]
