@@ -22,7 +22,13 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from jonquils.exceptions import DomainError, NotAuthenticatedError, UnavailableError, UnprocessableError
+from jonquils.exceptions import (
+    DomainError,
+    NotAcceptableError,
+    NotAuthenticatedError,
+    UnavailableError,
+    UnprocessableError,
+)
 
 __all__ = ["DOMAIN_STATUS", "DomainError", "api_exception_handler", "domain_status", "json_not_found", "json_server_error"]
 
