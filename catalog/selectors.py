@@ -133,14 +133,14 @@ def albums_with_cover(albums: QuerySet[Album]) -> QuerySet[Album]:
     return albums.annotate(cover_track_id=Subquery(first))
 
 
-def album_newest(*, limit: int) -> list[Album]:
+def album_newest(*, limit: int, user) -> list[Album]:
     return list(albums_with_cover(
-        Album.objects.select_related("artist").order_by(F("release_date").desc(nulls_last=True), "-id"))[:limit])
+        Album.objects.visible_to(user).select_related("artist").order_by(F("release_date").desc(nulls_last=True), "-id"))[:limit])
 
 
-def artist_browse(*, letter: str | None, cursor: str | None) -> KeysetPage:
+def artist_browse(*, letter: str | None, cursor: str | None, user) -> KeysetPage:
     """Artists A–Z (case-insensitive), from `letter` on when given ("#" = names before "a")."""
-    artists = Artist.objects.annotate(sort_name=Lower("name"))
+    artists = Artist.objects.visible_to(user).annotate(sort_name=Lower("name"))
     if letter and letter != "#":
         artists = artists.filter(sort_name__gte=letter.lower())
     return keyset_page(artists, key="sort_name", descending=False, cursor=cursor, size=BROWSE_PAGE_SIZE)
@@ -149,9 +149,9 @@ def artist_browse(*, letter: str | None, cursor: str | None) -> KeysetPage:
 ALBUM_ORDERS = ("newest", "az", "year")
 
 
-def album_browse(*, order: str, cursor: str | None, year: int | None = None) -> KeysetPage:
+def album_browse(*, order: str, cursor: str | None, user, year: int | None = None) -> KeysetPage:
     """Albums newest first, A–Z, or A–Z within one release year."""
-    albums = albums_with_cover(Album.objects.select_related("artist"))
+    albums = albums_with_cover(Album.objects.visible_to(user).select_related("artist"))
     if order == "newest":
         albums = albums.annotate(sort_date=Coalesce("release_date", Value(NO_DATE)))
         return keyset_page(albums, key="sort_date", descending=True, cursor=cursor, size=BROWSE_PAGE_SIZE)
@@ -170,10 +170,10 @@ def album_years() -> list[int]:
 
 def artist_page_data(*, artist_id: int, user, top: int = 10) -> dict:
     """An artist, their most popular tracks and their albums (Artist.DoesNotExist when unknown)."""
-    artist = artist_detail(artist_id=artist_id)
+    artist = artist_detail(artist_id=artist_id, user=user)
     tracks = list(tracks_for_listener(artist_tracks(artist=artist, user=user), user=user)[:top])
     play_all = list(artist_tracks(artist=artist, user=user).values_list("pk", flat=True)[:200])
-    return {"artist": artist, "top_tracks": tracks, "albums": list(albums_with_cover(artist_albums(artist=artist))),
+    return {"artist": artist, "top_tracks": tracks, "albums": list(albums_with_cover(artist_albums(artist=artist, user=user))),
             "play_all_ids": ",".join(map(str, play_all))}
 
 
@@ -184,7 +184,7 @@ def album_page_data(*, album_id: int, user) -> dict:
         user=user,
     )
     album = (
-        Album.objects.select_related("artist")
+        Album.objects.visible_to(user).select_related("artist")
         .prefetch_related(Prefetch("tracks", queryset=tracks, to_attr="ordered_tracks"))
         .get(pk=album_id)
     )
@@ -201,7 +201,7 @@ def genre_page_data(*, genre_id: int, user, top: int = 20) -> dict:
     in_genre = _track_base(user).filter(genre=genre).order_by("-popularity", "id")
     tracks = list(tracks_for_listener(in_genre, user=user)[:top])
     leading = in_genre.values("artist_id")[:200]
-    artists = list(Artist.objects.filter(pk__in=leading).order_by("name", "id")[:24])
+    artists = list(Artist.objects.visible_to(user).filter(pk__in=leading).order_by("name", "id")[:24])
     return {"genre": genre, "tracks": tracks, "artists": artists}
 
 

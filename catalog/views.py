@@ -38,7 +38,7 @@ def home(request):
     popular = selectors.tracks_for_listener(selectors.track_list(user=request.user).filter(pk__in=ids), user=request.user)
     order = {pk: index for index, pk in enumerate(ids)}
     context = {
-        "new_releases": selectors.album_newest(limit=12),
+        "new_releases": selectors.album_newest(limit=12, user=request.user),
         "popular": sorted(popular, key=lambda track: order[track.pk]),
         "recent": recently_played_tracks(user=request.user) if request.user.is_authenticated else [],
         "genres": list(selectors.genre_list()[:18]),
@@ -54,7 +54,7 @@ def browse(request):
 @require_safe
 def browse_artists(request):
     letter = (request.GET.get("letter") or "").upper()[:1] or None
-    page = selectors.artist_browse(letter=letter, cursor=request.GET.get("after"))
+    page = selectors.artist_browse(letter=letter, cursor=request.GET.get("after"), user=request.user)
     context = {"page": page, "letter": letter, "letters": INDEX_LETTERS}
     return _page(request, "catalog/browse_artists.html", context,
                  fragment="catalog/partials/_artist_page.html", target="artist-more")
@@ -69,7 +69,7 @@ def browse_albums(request):
         year = int(request.GET.get("year") or (years[0] if years else 0)) or None
     except ValueError:
         year = None
-    page = selectors.album_browse(order=order, cursor=request.GET.get("after"), year=year)
+    page = selectors.album_browse(order=order, cursor=request.GET.get("after"), year=year, user=request.user)
     context = {"page": page, "order": order, "year": year, "year_text": str(year or ""), "years": years}
     return _page(request, "catalog/browse_albums.html", context,
                  fragment="catalog/partials/_album_page.html", target="album-more")

@@ -24,9 +24,9 @@ def _groups(*, query: str, user) -> tuple[dict[str, list], str | None]:
     viewer = user if user.is_authenticated else None
     try:
         for entity in GROUP_LIMITS:
-            request = services.search_request_build(entity=entity, query=query, user_id=getattr(viewer, "id", None),
+            request = services.search_request_build(entity=entity, query=query, user=viewer,
                                                     limit=GROUP_LIMITS[entity])
-            hits = services.search_run(request=request, user=viewer)
+            hits = services.search_run(request=request)
             groups[entity] = [obj for _hit, obj in hits_hydrate(hits=hits)]
     except ValidationError as error:
         return {entity: [] for entity in GROUP_LIMITS}, " ".join(error.messages)

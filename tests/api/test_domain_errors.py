@@ -7,7 +7,13 @@ from accounts.services import InvalidCredentials
 from accounts.tokens import TokenRejected
 from catalog.transcode import TranscodeBusy, TranscodeFailed
 from jonquils.api.errors import DOMAIN_STATUS, api_exception_handler, domain_status
-from jonquils.exceptions import DomainError, NotAuthenticatedError, UnavailableError, UnprocessableError
+from jonquils.exceptions import (
+    DomainError,
+    NotAcceptableError,
+    NotAuthenticatedError,
+    UnavailableError,
+    UnprocessableError,
+)
 
 
 class _NewRule(UnavailableError):
@@ -36,4 +42,5 @@ def test_domain_exceptions_know_nothing_of_http():
         assert not hasattr(cls, "status_code"), cls
     with pytest.raises(TypeError):
         DomainError("x", status_code=503)  # the status is the handler's decision, not the raiser's
-    assert set(DOMAIN_STATUS) == {DomainError, NotAuthenticatedError, UnavailableError, UnprocessableError}
+    assert set(DOMAIN_STATUS) == {DomainError, NotAuthenticatedError, UnavailableError, UnprocessableError,
+                                NotAcceptableError}

@@ -126,7 +126,7 @@ def test_run_serves_health_and_admin_stops_cleanly_and_keeps_data(tmp_path):
         with urllib.request.urlopen(f"{base}/", timeout=10) as response:
             home = response.read().decode()
         assert response.status == 200 and 'href="/docs"' in home and 'href="/admin/"' in home
-        stylesheet = re.search(r'href="(/static/jonquils\.[0-9a-f]+\.css)"', home)  # hashed by collectstatic
+        stylesheet = re.search(r'href="(/static/css/app\.[0-9a-f]+\.css)"', home)  # hashed by collectstatic
         assert stylesheet, home
         with urllib.request.urlopen(f"{base}{stylesheet.group(1)}", timeout=10) as response:
             assert response.status == 200

@@ -6,7 +6,6 @@ import threading
 import time
 
 import pytest
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 
@@ -16,7 +15,7 @@ from tests.factories import PlaylistFactory, PlaylistTrackFactory, TrackFactory,
 
 # available_apps makes the flush after each test TRUNCATE ... CASCADE: etl.s3_file_registry
 # (another schema, invisible to Django's flush) references tracks.
-pytestmark = pytest.mark.django_db(transaction=True, available_apps=settings.INSTALLED_APPS)
+pytestmark = pytest.mark.django_db(transaction=True)  # tests/conftest.py adds available_apps
 
 
 def _filled(n: int):
