@@ -161,4 +161,14 @@ def page(chromium):
     context = chromium.new_context()
     context.set_default_timeout(15_000)
     yield context.new_page()
+    # Leave every page first, and give the live server a moment: the player saves its queue on a
+    # timer and by sendBeacon on pagehide, and a save still running while the next test's flush
+    # TRUNCATEs the tables deadlocks that flush.
+    for open_page in context.pages:
+        try:
+            open_page.goto("about:blank", timeout=5_000)
+        except Exception:  # noqa: BLE001 - a page that cannot leave is closed below anyway
+            pass
+    if context.pages:
+        context.pages[0].wait_for_timeout(750)
     context.close()
