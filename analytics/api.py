@@ -7,6 +7,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from catalog.selectors import credits_prefetch
+
 from .models import ListeningHistory
 from .serializers import ListenInputSerializer, ListenOutputSerializer
 from .services import listen_record
@@ -36,5 +38,6 @@ class MyHistoryView(generics.ListAPIView):
         return (
             ListeningHistory.objects.filter(user=self.request.user)
             .select_related("track__artist", "track__album", "track__genre")
+            .prefetch_related(credits_prefetch("track__"))
             .order_by("-played_at", "-id")
         )

@@ -47,7 +47,13 @@ class ArtistQuerySet(models.QuerySet):
         is_admin, is_artist = _viewer_rights(user)
         if is_admin:
             return self.all()
-        visible = Q(Exists(Track.objects.visible_to(user).filter(artist_id=OuterRef("pk"))))
+        tracks = Track.objects.visible_to(user)
+        # Credited anywhere: main artist, any credit of a visible track, or an artist of an
+        # album holding a visible track ("Various Artists" of a compilation has no track of its own).
+        visible = (Q(Exists(tracks.filter(artist_id=OuterRef("pk"))))
+                   | Q(Exists(TrackArtist.objects.filter(artist_id=OuterRef("pk"), track__in=tracks.values("pk"))))
+                   | Q(Exists(AlbumArtist.objects.filter(
+                       artist_id=OuterRef("pk"), album__in=tracks.filter(album__isnull=False).values("album_id")))))
         if is_artist:
             visible |= Q(user=user)
         return self.filter(visible)
@@ -219,3 +225,54 @@ class Track(TimestampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+class CreditRole(models.TextChoices):
+    MAIN = "main", "Main"
+    FEATURED = "featured", "Featured"
+
+
+class TrackArtist(models.Model):
+    """One credited artist of a track, in credit order (position 0 is the main artist, Track.artist).
+
+    Track.artist stays the first main artist (ownership, the `artist` API field); a track with no
+    rows here is credited to Track.artist alone (catalog.selectors.track_credits).
+    """
+
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="credits")
+    artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="track_credits")
+    position = models.PositiveSmallIntegerField()
+    role = models.CharField(max_length=16, choices=CreditRole.choices, default=CreditRole.MAIN)
+
+    class Meta:
+        db_table = "track_artists"
+        ordering = ["track_id", "position"]
+        indexes = [models.Index(fields=["artist", "track"], name="track_artists_artist_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["track", "position"], name="track_artists_position_unique"),
+            models.UniqueConstraint(fields=["track", "artist"], name="track_artists_artist_unique"),
+            models.CheckConstraint(condition=Q(role__in=CreditRole.values), name="track_artists_role_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.track_id}#{self.position}: {self.artist_id} ({self.role})"
+
+
+class AlbumArtist(models.Model):
+    """One of an album's own artists, in order (position 0 is Album.artist); apart from its tracks' credits."""
+
+    album = models.ForeignKey(Album, on_delete=models.CASCADE, related_name="credits")
+    artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="album_credits")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        db_table = "album_artists"
+        ordering = ["album_id", "position"]
+        indexes = [models.Index(fields=["artist", "album"], name="album_artists_artist_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["album", "position"], name="album_artists_position_unique"),
+            models.UniqueConstraint(fields=["album", "artist"], name="album_artists_artist_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.album_id}#{self.position}: {self.artist_id}"

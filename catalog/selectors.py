@@ -1,15 +1,17 @@
 """Catalog reads; each list states what it joins so a page costs a fixed number of queries."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Iterable
 
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from jonquils.keyset import KeysetPage, keyset_page
 
-from .models import Album, Artist, Genre, Track
+from .models import Album, AlbumArtist, Artist, CreditRole, Genre, Track, TrackArtist
 
 # Windows of `GET /tracks/popular/?period=`; "all" ranks by the popularity score alone.
 POPULAR_PERIODS: dict[str, timedelta | None] = {
@@ -27,8 +29,133 @@ ALBUM_TRACK_ORDER = (
 )
 
 
+# --- credited artists: the one place API, pages, search and Subsonic read credits from --------------
+
+@dataclass(frozen=True)
+class Credit:
+    """One credited artist of a track (role main/featured) or of an album (always main)."""
+
+    artist: Artist
+    role: str = CreditRole.MAIN
+
+    @property
+    def id(self) -> int:
+        return self.artist.pk
+
+    @property
+    def name(self) -> str:
+        return self.artist.name
+
+
+def credits_prefetch(prefix: str = "") -> Prefetch:
+    """Prefetch a track's credits (with their artists) in credit order: one query per list.
+
+    `prefix` reaches tracks through a relation ("track__" for playlist entries, listens, favourites).
+    """
+    rows = TrackArtist.objects.select_related("artist").order_by("position")
+    return Prefetch(f"{prefix}credits", queryset=rows, to_attr="credit_rows")
+
+
+def album_credits_prefetch(prefix: str = "") -> Prefetch:
+    """Prefetch an album's own artists in order (`prefix` "album__" reaches a track's album)."""
+    rows = AlbumArtist.objects.select_related("artist").order_by("position")
+    return Prefetch(f"{prefix}credits", queryset=rows, to_attr="album_credit_rows")
+
+
+def with_credits(tracks: QuerySet[Track], *, prefix: str = "") -> QuerySet[Track]:
+    """Tracks (or rows reaching tracks through `prefix`) with every credited artist prefetched."""
+    return tracks.prefetch_related(credits_prefetch(prefix))
+
+
+def albums_with_credits(albums: QuerySet[Album], *, prefix: str = "") -> QuerySet[Album]:
+    return albums.prefetch_related(album_credits_prefetch(prefix))
+
+
+def track_credits(track: Track) -> list[Credit]:
+    """A track's credited artists in order; Track.artist alone when it has no credit rows.
+
+    Uses the rows `with_credits` prefetched; without them it costs one query (fine for one track,
+    never in a list).
+    """
+    rows = getattr(track, "credit_rows", None)
+    if rows is None:
+        rows = list(track.credits.select_related("artist").order_by("position"))
+    if not rows:
+        return [Credit(artist=track.artist)]
+    return [Credit(artist=row.artist, role=row.role) for row in rows]
+
+
+def track_artists(track: Track) -> list[Artist]:
+    return [credit.artist for credit in track_credits(track)]
+
+
+def album_credits(album: Album) -> list[Credit]:
+    """An album's own artists in order (not its tracks' credits); Album.artist alone without rows."""
+    rows = getattr(album, "album_credit_rows", None)
+    if rows is None:
+        rows = list(album.credits.select_related("artist").order_by("position"))
+    if not rows:
+        return [Credit(artist=album.artist)]
+    return [Credit(artist=row.artist) for row in rows]
+
+
+def album_artists(album: Album) -> list[Artist]:
+    return [credit.artist for credit in album_credits(album)]
+
+
+def _joined(names: list[str]) -> str:
+    """"A", "A & B", "A, B & C"."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " & " + names[-1]
+
+
+FEATURING = " feat. "
+
+
+def credit_parts(credits: Iterable[Credit]) -> list[tuple[str, Credit]]:
+    """(separator before it, credit) per credit: the display string with each artist linkable.
+
+    Main artists first ("A & B"), then the featured ones after " feat. ".
+    """
+    credits = list(credits)
+    groups = [[c for c in credits if c.role != CreditRole.FEATURED], [c for c in credits if c.role == CreditRole.FEATURED]]
+    parts: list[tuple[str, Credit]] = []
+    for group_index, group in enumerate(groups):
+        for index, credit in enumerate(group):
+            if index == 0:
+                sep = FEATURING if group_index == 1 and parts else ""
+            else:
+                sep = " & " if index == len(group) - 1 else ", "
+            parts.append((sep, credit))
+    return parts
+
+
+def credits_display(credits: Iterable[Credit]) -> str:
+    """"A feat. B", "A & B", "A, B & C feat. D & E"."""
+    return "".join(sep + credit.name for sep, credit in credit_parts(credits))
+
+
+def track_display_artist(track: Track) -> str:
+    return credits_display(track_credits(track))
+
+
+def album_display_artist(album: Album) -> str:
+    return credits_display(album_credits(album))
+
+
+def credited_on(artist: Artist | int) -> Q:
+    """Tracks crediting the artist in any role (main artist or any credit row)."""
+    artist_id = getattr(artist, "pk", artist)
+    return Q(artist_id=artist_id) | Q(Exists(TrackArtist.objects.filter(track_id=OuterRef("pk"), artist_id=artist_id)))
+
+
+def album_credited_to(artist: Artist | int) -> Q:
+    """Albums whose own artists include the artist."""
+    artist_id = getattr(artist, "pk", artist)
+    return Q(artist_id=artist_id) | Q(Exists(AlbumArtist.objects.filter(album_id=OuterRef("pk"), artist_id=artist_id)))
+
+
 def _track_base(user) -> QuerySet[Track]:
-    return Track.objects.visible_to(user).select_related("artist", "album", "genre")
+    return with_credits(Track.objects.visible_to(user).select_related("artist", "album", "genre"))
 
 
 def track_list(*, user) -> QuerySet[Track]:
@@ -47,19 +174,13 @@ def track_popular(*, period: str = "all") -> QuerySet[Track]:
     in that window (listening_history), ties and unheard tracks by the popularity score.
     """
     window = POPULAR_PERIODS[period]
-    tracks = Track.objects.visible_to(None).select_related("artist", "album", "genre")
+    tracks = with_credits(Track.objects.visible_to(None).select_related("artist", "album", "genre"))
     if window is None:
         return tracks.order_by("-popularity", "id")
     since = timezone.now() - window
     return tracks.annotate(
         period_listens=Count("listens", filter=Q(listens__played_at__gte=since)),
     ).order_by("-period_listens", "-popularity", "id")
-
-
-def _count(queryset: QuerySet, **outer) -> Coalesce:
-    """A correlated count of `queryset` rows matching the outer row (0 when none)."""
-    counted = queryset.filter(**{k: OuterRef(v) for k, v in outer.items()}).order_by()
-    return Coalesce(Subquery(counted.values(*outer).annotate(n=Count("pk")).values("n")[:1]), 0)
 
 
 def artist_list(*, user) -> QuerySet[Artist]:
@@ -71,41 +192,57 @@ def artist_get(*, artist_id: int, user) -> Artist:
     return Artist.objects.visible_to(user).get(pk=artist_id)
 
 
+class _CountOf(Subquery):
+    """(SELECT count(*) FROM (<subquery>)): counts rows however the subquery joins."""
+
+    template = "(SELECT count(*) FROM (%(subquery)s) _counted)"
+    output_field = IntegerField()
+
+
+def _credited_to_outer(model_credits, *, key: str) -> Q:
+    """Rows whose owner column or a credit row names the outer artist (OuterRef twice: inside Exists)."""
+    return Q(artist_id=OuterRef("pk")) | Q(Exists(model_credits.objects.filter(
+        **{key: OuterRef("pk")}, artist_id=OuterRef(OuterRef("pk")))))
+
+
 def artist_detail(*, artist_id: int, user) -> Artist:
-    """One artist with the counts shown on their page: the albums and tracks this user may see."""
+    """One artist with the counts shown on their page: the albums and tracks crediting them this user may see."""
+    tracks = Track.objects.visible_to(user).filter(_credited_to_outer(TrackArtist, key="track_id"))
+    albums = Album.objects.visible_to(user).filter(_credited_to_outer(AlbumArtist, key="album_id"))
     return Artist.objects.visible_to(user).annotate(
-        album_count=_count(Album.objects.visible_to(user), artist_id="pk"),
-        track_count=_count(Track.objects.visible_to(user), artist_id="pk"),
+        album_count=_CountOf(albums.order_by().values("pk")),
+        track_count=_CountOf(tracks.order_by().values("pk")),
     ).get(pk=artist_id)
 
 
 def artist_tracks(*, artist: Artist, user) -> QuerySet[Track]:
-    return _track_base(user).filter(artist=artist).order_by("-popularity", "id")
+    """Tracks crediting the artist (main or featured), most popular first."""
+    return _track_base(user).filter(credited_on(artist)).order_by("-popularity", "id")
 
 
 def artist_albums(*, artist: Artist, user) -> QuerySet[Album]:
-    return Album.objects.visible_to(user).filter(artist=artist).select_related("artist").order_by(
-        F("release_date").desc(nulls_last=True), "id"
-    )
+    """Albums whose own artists include the artist, newest first."""
+    albums = Album.objects.visible_to(user).filter(album_credited_to(artist)).select_related("artist")
+    return albums_with_credits(albums).order_by(F("release_date").desc(nulls_last=True), "id")
 
 
 def album_list(*, user, artist_id: int | None = None) -> QuerySet[Album]:
-    albums = Album.objects.visible_to(user).select_related("artist").order_by("id")
+    albums = albums_with_credits(Album.objects.visible_to(user).select_related("artist")).order_by("id")
     if artist_id is not None:
-        albums = albums.filter(artist_id=artist_id)
+        albums = albums.filter(album_credited_to(artist_id))
     return albums
 
 
 def album_get(*, album_id: int, user) -> Album:
     """An album the user may see; Album.DoesNotExist otherwise."""
-    return Album.objects.visible_to(user).select_related("artist").get(pk=album_id)
+    return albums_with_credits(Album.objects.visible_to(user).select_related("artist")).get(pk=album_id)
 
 
 def album_detail(*, album_id: int, user) -> Album:
     """One album the user may see, with the tracks they may see, in album order (disc, track number)."""
-    tracks = Track.objects.visible_to(user).select_related("artist", "album", "genre").order_by(*ALBUM_TRACK_ORDER)
+    tracks = with_credits(Track.objects.visible_to(user).select_related("artist", "album", "genre").order_by(*ALBUM_TRACK_ORDER))
     return (
-        Album.objects.visible_to(user).select_related("artist")
+        albums_with_credits(Album.objects.visible_to(user).select_related("artist"))
         .prefetch_related(Prefetch("tracks", queryset=tracks, to_attr="ordered_tracks"))
         .get(pk=album_id)
     )
@@ -134,8 +271,8 @@ def albums_with_cover(albums: QuerySet[Album]) -> QuerySet[Album]:
 
 
 def album_newest(*, limit: int, user) -> list[Album]:
-    return list(albums_with_cover(
-        Album.objects.visible_to(user).select_related("artist").order_by(F("release_date").desc(nulls_last=True), "-id"))[:limit])
+    return list(albums_with_cover(albums_with_credits(
+        Album.objects.visible_to(user).select_related("artist")).order_by(F("release_date").desc(nulls_last=True), "-id"))[:limit])
 
 
 def artist_browse(*, letter: str | None, cursor: str | None, user) -> KeysetPage:
@@ -151,7 +288,7 @@ ALBUM_ORDERS = ("newest", "az", "year")
 
 def album_browse(*, order: str, cursor: str | None, user, year: int | None = None) -> KeysetPage:
     """Albums newest first, A–Z, or A–Z within one release year."""
-    albums = albums_with_cover(Album.objects.visible_to(user).select_related("artist"))
+    albums = albums_with_cover(albums_with_credits(Album.objects.visible_to(user).select_related("artist")))
     if order == "newest":
         albums = albums.annotate(sort_date=Coalesce("release_date", Value(NO_DATE)))
         return keyset_page(albums, key="sort_date", descending=True, cursor=cursor, size=BROWSE_PAGE_SIZE)
@@ -180,11 +317,11 @@ def artist_page_data(*, artist_id: int, user, top: int = 10) -> dict:
 def album_page_data(*, album_id: int, user) -> dict:
     """An album with its tracks in disc/track order and their total duration (Album.DoesNotExist)."""
     tracks = tracks_for_listener(
-        Track.objects.visible_to(user).select_related("artist", "album", "genre").order_by(*ALBUM_TRACK_ORDER),
+        with_credits(Track.objects.visible_to(user).select_related("artist", "album", "genre").order_by(*ALBUM_TRACK_ORDER)),
         user=user,
     )
     album = (
-        Album.objects.visible_to(user).select_related("artist")
+        albums_with_credits(Album.objects.visible_to(user).select_related("artist"))
         .prefetch_related(Prefetch("tracks", queryset=tracks, to_attr="ordered_tracks"))
         .get(pk=album_id)
     )

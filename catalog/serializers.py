@@ -1,12 +1,13 @@
 """Catalog API shapes: input serializers validate, output serializers present."""
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from jonquils.api.fields import country_field
 
 from .filters import BIGINT_MAX
-from .models import Album, Artist, Genre, ProcessingStatus, Track
+from .models import Album, Artist, CreditRole, Genre, ProcessingStatus, Track
 
 INT32_MAX = 2**31 - 1
 SMALLINT_MAX = 32767
@@ -46,6 +47,21 @@ class GenreRefSerializer(serializers.ModelSerializer):
         fields = ["id", "name"]
 
 
+class CreditOutputSerializer(serializers.Serializer):
+    """One credited artist of a track, in credit order."""
+
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    role = serializers.ChoiceField(choices=CreditRole.choices, read_only=True)
+
+
+class AlbumCreditOutputSerializer(serializers.Serializer):
+    """One of an album's own artists, in order."""
+
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
 class ReplayGainSerializer(serializers.Serializer):
     track_gain_db = serializers.FloatField(source="replay_gain_track_db", allow_null=True, read_only=True)
     track_peak = serializers.FloatField(source="replay_gain_track_peak", allow_null=True, read_only=True)
@@ -59,6 +75,9 @@ class TrackOutputSerializer(serializers.ModelSerializer):
     genre = GenreRefSerializer(read_only=True, allow_null=True)
     processing_status = serializers.ChoiceField(choices=ProcessingStatus.choices, read_only=True)
     replay_gain = ReplayGainSerializer(source="*", read_only=True)
+    artists = serializers.SerializerMethodField(
+        help_text="Every credited artist in credit order: the main ones, then the featured; `artist` is the first")
+    display_artist = serializers.SerializerMethodField(help_text='The credit as shown: "A feat. B", "A & B"')
     has_lyrics = serializers.SerializerMethodField(help_text="Lyrics at /api/v1/tracks/{id}/lyrics")
     has_synced_lyrics = serializers.SerializerMethodField()
     audio_format = serializers.SerializerMethodField(help_text="The original's format: mp3, flac, alac, aiff, ...")
@@ -68,12 +87,23 @@ class TrackOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Track
         fields = [
-            "id", "title", "artist", "album", "genre", "track_number", "disc_number", "duration_ms",
+            "id", "title", "artist", "artists", "display_artist", "album", "genre", "track_number", "disc_number", "duration_ms",
             "popularity", "tempo", "energy", "valence", "processing_status", "created_at", "updated_at",
             "album_artist_name", "is_compilation", "replay_gain", "has_lyrics", "has_synced_lyrics",
             "audio_format", "content_type",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(CreditOutputSerializer(many=True))
+    def get_artists(self, obj) -> list[dict]:
+        from .selectors import track_credits
+
+        return [{"id": c.id, "name": c.name, "role": c.role} for c in track_credits(obj)]
+
+    def get_display_artist(self, obj) -> str:
+        from .selectors import track_display_artist
+
+        return track_display_artist(obj)
 
     def get_has_lyrics(self, obj) -> bool:
         return bool(obj.lyrics)
@@ -126,12 +156,26 @@ class ArtistDetailOutputSerializer(ArtistOutputSerializer):
 
 class AlbumOutputSerializer(serializers.ModelSerializer):
     artist = ArtistRefSerializer(read_only=True)
+    artists = serializers.SerializerMethodField(help_text="The album's own artists in order (not its tracks' credits)")
+    display_artist = serializers.SerializerMethodField(help_text='"A & B", "Various Artists"')
     cover_image_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Album
-        fields = ["id", "title", "artist", "release_date", "cover_image_url", "created_at", "updated_at"]
+        fields = ["id", "title", "artist", "artists", "display_artist", "release_date", "cover_image_url",
+                  "created_at", "updated_at"]
         read_only_fields = fields
+
+    @extend_schema_field(AlbumCreditOutputSerializer(many=True))
+    def get_artists(self, obj) -> list[dict]:
+        from .selectors import album_credits
+
+        return [{"id": c.id, "name": c.name} for c in album_credits(obj)]
+
+    def get_display_artist(self, obj) -> str:
+        from .selectors import album_display_artist
+
+        return album_display_artist(obj)
 
     def get_cover_image_url(self, obj) -> str | None:
         return _file_url(obj.cover_image)

@@ -7,6 +7,7 @@ from datetime import datetime
 from django.db.models import BooleanField, Count, Exists, F, OuterRef, QuerySet, Sum, Value
 
 from catalog.models import Track
+from catalog.selectors import credits_prefetch
 
 from .models import Favorite, Playlist, PlaylistTrack, PlayQueue, PlayQueueEntry
 
@@ -35,6 +36,7 @@ def playlist_entries(*, playlist: Playlist, user) -> QuerySet[PlaylistTrack]:
     return (
         PlaylistTrack.objects.filter(playlist=playlist, track__in=Track.objects.visible_to(user).values("pk"))
         .select_related("track__artist", "track__album", "track__genre")
+        .prefetch_related(credits_prefetch("track__"))
         .order_by("position")
     )
 
@@ -43,6 +45,7 @@ def favorite_list(*, user) -> QuerySet[Favorite]:
     return (
         Favorite.objects.filter(user=user, track__in=Track.objects.visible_to(user).values("pk"))
         .select_related("track__artist", "track__album", "track__genre")
+        .prefetch_related(credits_prefetch("track__"))
         .order_by("-created_at", "-id")
     )
 

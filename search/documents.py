@@ -25,6 +25,7 @@ from django_elasticsearch_dsl.registries import registry
 from elasticsearch.dsl import analyzer, char_filter, token_filter, tokenizer
 
 from catalog.models import Album, Artist, Track
+from catalog.selectors import album_artists, albums_with_credits, track_artists, with_credits
 from playlists.models import Playlist
 
 _drop_marks = char_filter("jonquils_drop_marks", type="pattern_replace", pattern="[.'’`]", replacement="")
@@ -84,10 +85,11 @@ playlists_index = _index("playlists")
 @tracks_index.document
 class TrackDocument(_Document):
     title = _name_field()
-    artist_name = _name_field(attr="artist.name")
+    artist_name = _name_field(multi=True)  # every credited artist's name, in credit order
     album_title = fields.TextField(analyzer=folded)
     genre_name = fields.TextField(analyzer=folded)
-    artist_id = fields.IntegerField()
+    artist_id = fields.IntegerField()  # the main artist
+    artist_ids = fields.IntegerField(multi=True)  # every credited artist
     genre_id = fields.IntegerField()
     genre_key = fields.KeywordField()
     year = fields.IntegerField()
@@ -101,7 +103,13 @@ class TrackDocument(_Document):
         queryset_pagination = 500
 
     def get_queryset(self):
-        return Track.objects.select_related("artist", "album", "genre")
+        return with_credits(Track.objects.select_related("artist", "album", "genre"))
+
+    def prepare_artist_name(self, track) -> list[str]:
+        return [artist.name for artist in track_artists(track)]
+
+    def prepare_artist_ids(self, track) -> list[int]:
+        return [artist.pk for artist in track_artists(track)]
 
     def prepare_album_title(self, track) -> str:
         return track.album.title if track.album else ""
@@ -146,8 +154,9 @@ class ArtistDocument(_Document):
 @albums_index.document
 class AlbumDocument(_Document):
     title = _name_field()
-    artist_name = _name_field(attr="artist.name")
+    artist_name = _name_field(multi=True)  # the album's own artists, in order
     artist_id = fields.IntegerField()
+    artist_ids = fields.IntegerField(multi=True)
     year = fields.IntegerField()
     popularity = fields.FloatField()
 
@@ -156,7 +165,13 @@ class AlbumDocument(_Document):
         queryset_pagination = 500
 
     def get_queryset(self):
-        return Album.objects.select_related("artist").prefetch_related("tracks")
+        return albums_with_credits(Album.objects.select_related("artist").prefetch_related("tracks"))
+
+    def prepare_artist_name(self, album) -> list[str]:
+        return [artist.name for artist in album_artists(album)]
+
+    def prepare_artist_ids(self, album) -> list[int]:
+        return [artist.pk for artist in album_artists(album)]
 
     def prepare_year(self, album) -> int | None:
         return album.release_date.year if album.release_date else None

@@ -4,6 +4,9 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from catalog.selectors import album_credits, album_display_artist, credits_display, track_credits, track_display_artist
+from catalog.serializers import AlbumCreditOutputSerializer, CreditOutputSerializer
+
 from .backends import ENTITIES, SearchFilters
 from .services import MAX_QUERY_CHARS
 
@@ -54,16 +57,21 @@ def hit_to_dict(hit, obj) -> dict:
     """The result shape shared by both backends: entity, id, score, popularity, then entity fields."""
     base = {"entity": hit.entity, "id": obj.id, "score": round(hit.score, 4), "popularity": hit.popularity}
     if hit.entity == "track":
+        credits = track_credits(obj)
         return {
-            **base, "title": obj.title, "artist": _ref(obj.artist, "name"), "album": _ref(obj.album, "title"),
+            **base, "title": obj.title, "artist": _ref(obj.artist, "name"),
+            "artists": [{"id": c.id, "name": c.name, "role": c.role} for c in credits],
+            "display_artist": credits_display(credits), "album": _ref(obj.album, "title"),
             "genre": obj.genre.name if obj.genre else None, "duration_ms": obj.duration_ms,
             "tempo": obj.tempo, "energy": obj.energy,
         }
     if hit.entity == "artist":
         return {**base, "name": obj.name, "country": obj.country}
     if hit.entity == "album":
+        credits = album_credits(obj)
         return {
             **base, "title": obj.title, "artist": _ref(obj.artist, "name"),
+            "artists": [{"id": c.id, "name": c.name} for c in credits], "display_artist": credits_display(credits),
             "release_date": obj.release_date.isoformat() if obj.release_date else None,
         }
     return {
@@ -75,11 +83,11 @@ def hit_to_dict(hit, obj) -> dict:
 def suggestion_to_dict(hit, obj) -> dict:
     """One autocomplete line: what to show and what it points to."""
     if hit.entity == "track":
-        label, sublabel = obj.title, obj.artist.name
+        label, sublabel = obj.title, track_display_artist(obj)
     elif hit.entity == "artist":
         label, sublabel = obj.name, ""
     elif hit.entity == "album":
-        label, sublabel = obj.title, obj.artist.name
+        label, sublabel = obj.title, album_display_artist(obj)
     else:
         label, sublabel = obj.title, obj.owner.username
     return {"entity": hit.entity, "id": obj.id, "label": label, "sublabel": sublabel, "score": round(hit.score, 4)}
@@ -123,6 +131,8 @@ class TrackHitSerializer(_HitBase):
     entity = _entity_field("track")
     title = serializers.CharField()
     artist = HitArtistRef()
+    artists = CreditOutputSerializer(many=True, help_text="Every credited artist in credit order")
+    display_artist = serializers.CharField(help_text='"A feat. B"')
     album = HitAlbumRef(allow_null=True)
     genre = serializers.CharField(allow_null=True, help_text="Genre name")
     duration_ms = serializers.IntegerField(allow_null=True)
@@ -140,6 +150,8 @@ class AlbumHitSerializer(_HitBase):
     entity = _entity_field("album")
     title = serializers.CharField()
     artist = HitArtistRef()
+    artists = AlbumCreditOutputSerializer(many=True, help_text="The album's own artists in order")
+    display_artist = serializers.CharField()
     release_date = serializers.DateField(allow_null=True)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from catalog.models import Track
+from catalog.selectors import credits_prefetch
 from jonquils.keyset import KeysetPage, keyset_page
 
 from ..models import ListeningHistory
@@ -15,6 +16,7 @@ def listening_history_for_user(*, user) -> QuerySet[ListeningHistory]:
     return (
         ListeningHistory.objects.filter(user=user, track__in=visible)
         .select_related("track__artist", "track__album", "track__genre")
+        .prefetch_related(credits_prefetch("track__"))
     )
 
 

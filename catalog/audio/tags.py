@@ -35,15 +35,68 @@ def clean_text(text: str) -> str:
 
 # "Artist feat. X", "Artist ft X", "Artist featuring X", "Artist (feat. X)"
 _FEATURING = re.compile(r"\s*[(\[]?\s*\b(?:feat\.?|ft\.?|featuring)\s+(.+?)[)\]]?\s*$", re.IGNORECASE)
+MAX_CREDITS = 20  # credited artists kept per track or album; a longer list is a broken tag
 
 
 def split_featured(artist: str) -> tuple[str, list[str]]:
-    """Return the main artist and the featured ones of an artist credit."""
+    """Return the main artist and the featured ones of an artist credit.
+
+    Only an explicit feat./ft./featuring marker splits a credit; "&", "," and "and" never do, on
+    either side of it ("Simon & Garfunkel" is one artist, and so is "feat. Simon & Garfunkel"):
+    a name cannot be told from a list by its text. Several artists come from multi-value tags.
+    """
     match = _FEATURING.search(artist)
     if not match or match.start() == 0:
         return artist, []
-    featured = [clean_text(name) for name in re.split(r"\s*(?:,|&| and )\s*", match.group(1)) if name.strip()]
-    return clean_text(artist[:match.start()]), featured
+    featured = clean_text(match.group(1))
+    return clean_text(artist[:match.start()]), [featured] if featured else []
+
+
+def _unique(names) -> list[str]:
+    seen, out = set(), []
+    for name in names:
+        name = clean_text(name)[:255]
+        if name and name.casefold() not in seen:
+            seen.add(name.casefold())
+            out.append(name)
+    return out
+
+
+def _named_in(name: str, credits: list[str]) -> bool:
+    """Whether `name` is one of the credits or a whole part of one ("B" in "B & C", not in "Bob")."""
+    pattern = re.compile(r"(?:^|[\s,&(/])" + re.escape(name.casefold()) + r"(?:$|[\s,&)/])")
+    return any(pattern.search(credit.casefold()) for credit in credits)
+
+
+def artist_credits(artist_values: list[str], artists_values: list[str]) -> list[dict]:
+    """The ordered credits [{"name", "role"}] of a track: main artists first, then the featured.
+
+    `artist_values`: the artist field's values (ID3 TPE1 with null separators, repeated Vorbis
+    ARTIST, MP4 ©ART), each possibly "A feat. B". `artists_values`: the multi-value ARTISTS tag
+    (Picard's; ID3 TXXX:ARTISTS, Vorbis ARTISTS, MP4 ----:com.apple.iTunes:ARTISTS), one name a
+    value, which says exactly who is credited; the artist field tells which of them are featured.
+    """
+    mains, featured = [], []
+    for value in artist_values:
+        main, feat = split_featured(clean_text(value))
+        mains += [main] if main else []
+        featured += feat
+    listed = _unique(artists_values)
+    if not listed:
+        names = [(name, "main") for name in _unique(mains)]
+        names += [(name, "featured") for name in _unique(featured) if name.casefold() not in {n.casefold() for n, _ in names}]
+    else:
+        main_names = {name.casefold() for name in mains}
+        names = [(name, "featured" if _named_in(name, featured) and name.casefold() not in main_names else "main")
+                 for name in listed]
+        # Names only the artist field carries (an ARTISTS tag that forgot one), unless the
+        # ARTISTS tag already spells them out ("B & C" of "A feat. B & C" listed as B and C).
+        for name, role in [*((m, "main") for m in mains), *((f, "featured") for f in featured)]:
+            if not any(_named_in(known, [name]) for known in listed):
+                names.append((name, role))
+                listed.append(name)
+    ordered = [n for n in names if n[1] == "main"] + [n for n in names if n[1] == "featured"]
+    return [{"name": name, "role": role} for name, role in ordered[:MAX_CREDITS]]
 
 
 # logical field → keys per family: ID3 frame ids, Vorbis comment names, MP4 atoms, APEv2 keys.
@@ -110,6 +163,20 @@ def _as_text(value) -> str:
     return str(value).strip()
 
 
+def _all_texts(value) -> list[str]:
+    """Every text of a tag value (a multi-value frame, list or APEv2 value), as strings."""
+    if value is None or isinstance(value, APEBinaryValue):
+        return []
+    if hasattr(value, "text") and not isinstance(value, (str, bytes)):  # ID3 text frames, TXXX
+        value = list(value.text)
+    elif hasattr(value, "value") and not isinstance(value, (str, bytes)):  # APEv2 text: null-separated
+        value = list(value) if hasattr(value, "__iter__") else [str(value)]
+    if not isinstance(value, (list, tuple)):
+        value = [value]
+    return [item.decode("utf-8", "replace") if isinstance(item, bytes) else str(item) for item in value
+            if isinstance(item, (str, bytes))]
+
+
 class TagView:
     """One parsed file's tags, read by logical field or by free-form name, family-blind."""
 
@@ -132,6 +199,31 @@ class TagView:
             if value:
                 return value
         return ""
+
+    def texts(self, field: str) -> list[str]:
+        """Every value of a logical field, in order (multi-value tags: ID3 null separators, repeated
+        Vorbis comments, MP4 lists, APEv2 null-separated values); those of the first key that has any."""
+        if self.family is None:
+            return []
+        for key in _KEYS[field][_FAMILIES.index(self.family)]:
+            values = [clean_text(v) for v in _all_texts(self._get(key))]
+            if any(values):
+                return [v for v in values if v]
+        return []
+
+    def freeform_texts(self, name: str) -> list[str]:
+        """Every value of a custom field by name, case-insensitive (see freeform)."""
+        wanted = name.casefold()
+        if self.family == "id3":
+            found = [v for frame in self.tags.getall("TXXX") if frame.desc.casefold() == wanted for v in _all_texts(frame)]
+        elif self.family == "mp4":
+            found = [v for key, value in self.tags.items()
+                     if key.startswith("----:") and key.rsplit(":", 1)[-1].casefold() == wanted for v in _all_texts(value)]
+        elif self.family in ("vorbis", "ape"):
+            found = _all_texts(self._get(name))
+        else:
+            found = []
+        return [clean_text(v) for v in found if clean_text(v)]
 
     def freeform(self, name: str) -> str:
         """A custom field by name, case-insensitive: ID3 TXXX, Vorbis comment, iTunes `----` atom, APEv2 key."""
@@ -157,19 +249,26 @@ def read_tags(path: str | Path) -> dict:
     """Return what the file's tags say (see the module docstring), cleaned.
 
     Missing values are "", None or False. Texts are NFC with whitespace collapsed; "A feat. B"
-    gives artist "A" and featured_artists ["B"]. Lyrics keep their line breaks (`lyrics` plain,
+    gives artist "A" and featured_artists ["B"]; `artists` is every credited artist in order
+    ([{"name", "role"}], see artist_credits) and `album_artists` the album's own (names), from
+    multi-value tags too; `artist` and `album_artist` are the first of each. Lyrics keep their line breaks (`lyrics` plain,
     `synced_lyrics` LRC); replay gain values are dB and linear peaks, None when absent or absurd.
     """
     view = TagView(_open(path))
     raw = {name: clean_text(view.text(name)) for name in _KEYS}
-    artist, featured = split_featured(raw["artist"])
+    credits = artist_credits(view.texts("artist"), view.freeform_texts("artists"))
+    artist = next((c["name"] for c in credits if c["role"] == "main"), "")
+    featured = [c["name"] for c in credits if c["role"] == "featured"]
+    album_artists = _unique(view.freeform_texts("albumartists") or view.freeform_texts("album artists")
+                            or [split_featured(value)[0] for value in view.texts("album_artist")])[:MAX_CREDITS]
     year = _number(raw["date"][:4]) if raw["date"][:4].isdigit() else None
     isrc = raw["isrc"].replace("-", "").upper()
     mbid = raw["musicbrainz_recording_id"].lower()
     lyrics, synced = read_lyrics(view)
     return {
-        "title": raw["title"][:255], "artist": artist[:255], "featured_artists": featured,
-        "album": raw["album"][:255], "album_artist": split_featured(raw["album_artist"])[0][:255],
+        "title": raw["title"][:255], "artist": artist[:255], "featured_artists": featured, "artists": credits,
+        "album": raw["album"][:255], "album_artist": album_artists[0] if album_artists else "",
+        "album_artists": album_artists,
         "track_number": _number(raw["track"]) if raw["track"] else None,
         "disc_number": _number(raw["disc"]) if raw["disc"] else None,
         "year": year if year and year > 1000 else None, "genre": raw["genre"][:100],

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from catalog.audio import AudioInfo, AudioRejected, decode_for_analysis, embedded_cover, probe_audio, read_tags
 from catalog.cache import catalog_cache_invalidate
-from catalog.models import Album, Artist, Genre, ProcessingStatus, Track
+from catalog.models import Album, AlbumArtist, Artist, CreditRole, Genre, ProcessingStatus, Track, TrackArtist
 from etl.audio.features import analyse
 from etl.audio.genre_model import genre_predict
 from etl.models import RegistryStatus, S3FileRegistry, TrackUpload, UploadStatus
@@ -201,17 +201,51 @@ def _artist_for(*, uploader, tag_artist: str) -> Artist:
             name = tag_artist or normalise_text(uploader.get_full_name()) or uploader.username
             artist = Artist.objects.create(user=uploader, name=name[:255])
         return artist
-    name = (tag_artist or UNKNOWN_ARTIST)[:255]
+    return _artist_named(tag_artist or UNKNOWN_ARTIST)
+
+
+def _artist_named(name: str) -> Artist:
+    """The artist of that name (case-insensitive), created when new; under the name's advisory lock."""
+    name = name[:255]
     _advisory_lock(f"name:{name.casefold()}")
     artist = Artist.objects.filter(name__iexact=name).order_by("id").first()
     return artist or Artist.objects.create(name=name)
 
 
-def _album_for(*, artist: Artist, title: str, year: int | None) -> Album | None:
+def _lock_credited_names(*, uploader, names: list[str]) -> None:
+    """Take every artist lock this load needs in one sorted order, so two loads never deadlock."""
+    keys = {f"name:{name[:255].casefold()}" for name in names if name}
+    if uploader is not None and uploader.is_artist:
+        keys.add(f"user:{uploader.pk}")
+    for key in sorted(keys):
+        _advisory_lock(key)
+
+
+def _credits_for(*, main: Artist, tags: dict) -> list[tuple[Artist, str]]:
+    """(artist, role) of every credited artist in order; the first main credit of the tags is `main`."""
+    credits: list[tuple[Artist, str]] = [(main, CreditRole.MAIN)]
+    named = tags.get("artists") or []
+    first_main = next((i for i, c in enumerate(named) if c["role"] == CreditRole.MAIN), None)
+    for index, credit in enumerate(named):
+        if index == first_main:
+            continue
+        artist = _artist_named(credit["name"])
+        if all(artist.pk != known.pk for known, _ in credits):
+            credits.append((artist, credit["role"]))
+    return credits
+
+
+def _album_for(*, owner: Artist, album_artists: list[Artist], title: str, year: int | None) -> Album | None:
+    """The owner's album of that title (created with its artists when new; credited when it has none)."""
     if not title:
         return None
-    album = Album.objects.filter(artist=artist, title__iexact=title).order_by("id").first()
-    return album or Album.objects.create(artist=artist, title=title, release_date=date(year, 1, 1) if year else None)
+    album = Album.objects.filter(artist=owner, title__iexact=title).order_by("id").first()
+    if album is None:
+        album = Album.objects.create(artist=owner, title=title, release_date=date(year, 1, 1) if year else None)
+    if not AlbumArtist.objects.filter(album=album).exists():
+        ordered = [owner, *[a for a in album_artists if a.pk != owner.pk]]
+        AlbumArtist.objects.bulk_create([AlbumArtist(album=album, artist=a, position=i) for i, a in enumerate(ordered)])
+    return album
 
 
 def _load(*, registry_id: int, token: int, facts: FileFacts) -> Track | None:
@@ -223,8 +257,18 @@ def _load(*, registry_id: int, token: int, facts: FileFacts) -> Track | None:
         upload = TrackUpload.objects.select_for_update().filter(registry_entry_id=registry_id).order_by("id").first()
         uploader = upload.uploader if upload else None
         tags = facts.tags
+        album_names = tags.get("album_artists") or []
+        _lock_credited_names(uploader=uploader, names=[tags["artist"], *(c["name"] for c in tags.get("artists") or []),
+                                                       *album_names, UNKNOWN_ARTIST])
         artist = _artist_for(uploader=uploader, tag_artist=tags["artist"])
-        album = _album_for(artist=artist, title=tags["album"], year=tags["year"])
+        # The album belongs to its own artists ("Various Artists" of a compilation), not to each
+        # track's; an artist's upload stays on the artist's profile.
+        if (uploader is not None and uploader.is_artist) or not album_names:
+            album_owner, album_artists = artist, [_artist_named(name) for name in album_names[1:]]
+        else:
+            album_owner = _artist_named(album_names[0])
+            album_artists = [_artist_named(name) for name in album_names[1:]]
+        album = _album_for(owner=album_owner, album_artists=album_artists, title=tags["album"], year=tags["year"])
         track = (Track.objects.filter(artist=artist, checksum=facts.checksum).order_by("id").first()
                  or Track.objects.filter(file_path=entry.file_path).order_by("id").first())
         created = track is None
@@ -240,6 +284,9 @@ def _load(*, registry_id: int, token: int, facts: FileFacts) -> Track | None:
                 mime_type=facts.info.format.mime_type, checksum=facts.checksum,
                 processing_status=ProcessingStatus.READY, **facts.track_fields,
             )
+            TrackArtist.objects.bulk_create([
+                TrackArtist(track=track, artist=credited, position=position, role=role)
+                for position, (credited, role) in enumerate(_credits_for(main=artist, tags=tags))])
         now = timezone.now()
         S3FileRegistry.objects.filter(pk=registry_id).update(
             status=RegistryStatus.PROCESSED, track=track, error_message="", checksum=facts.checksum,

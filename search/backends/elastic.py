@@ -37,6 +37,12 @@ def _scope(entity: str, scope: SearchScope) -> list[dict]:
     return [{"bool": {"should": visible, "minimum_should_match": 1}}]
 
 
+def _credited(artist_id: int) -> dict:
+    """Credited in any role (artist_ids), or the main artist (documents indexed before credits)."""
+    return {"bool": {"should": [{"term": {"artist_ids": artist_id}}, {"term": {"artist_id": artist_id}}],
+                     "minimum_should_match": 1}}
+
+
 def _filters(entity: str, filters: SearchFilters, scope: SearchScope) -> list[dict]:
     out: list[dict] = _scope(entity, scope)
 
@@ -50,13 +56,13 @@ def _filters(entity: str, filters: SearchFilters, scope: SearchScope) -> list[di
         if filters.genre_name:
             out.append({"term": {"genre_key": filters.genre_name.lower()}})
         if filters.artist_id is not None:
-            out.append({"term": {"artist_id": filters.artist_id}})
+            out.append(_credited(filters.artist_id))
         rng("year", filters.year_min, filters.year_max)
         rng("tempo", filters.tempo_min, filters.tempo_max)
         rng("energy", filters.energy_min, filters.energy_max)
     elif entity == "album":
         if filters.artist_id is not None:
-            out.append({"term": {"artist_id": filters.artist_id}})
+            out.append(_credited(filters.artist_id))
         rng("year", filters.year_min, filters.year_max)
     elif entity == "artist":
         if filters.genre_id is not None:

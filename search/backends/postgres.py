@@ -63,8 +63,9 @@ def _filters(entity: str, filters: SearchFilters, scope: SearchScope) -> _Where:
             where.append("e.genre_id = %(genre_id)s")
         if filters.genre_name:
             where.append("e.genre_id IN (SELECT g.id FROM genres g WHERE lower(g.name) = lower(%(genre_name)s))")
-        if filters.artist_id is not None:
-            where.append("e.artist_id = %(artist_id)s")
+        if filters.artist_id is not None:  # credited in any role
+            where.append("(e.artist_id = %(artist_id)s OR EXISTS (SELECT 1 FROM track_artists c"
+                         " WHERE c.track_id = e.id AND c.artist_id = %(artist_id)s))")
         for column in ("tempo", "energy"):
             if getattr(filters, f"{column}_min") is not None:
                 where.append(f"e.{column} >= %({column}_min)s")
@@ -77,7 +78,8 @@ def _filters(entity: str, filters: SearchFilters, scope: SearchScope) -> _Where:
             )
     elif entity == "album":
         if filters.artist_id is not None:
-            where.append("e.artist_id = %(artist_id)s")
+            where.append("(e.artist_id = %(artist_id)s OR EXISTS (SELECT 1 FROM album_artists c"
+                         " WHERE c.album_id = e.id AND c.artist_id = %(artist_id)s))")
         if filters.year_min is not None or filters.year_max is not None:
             where.append("extract(year FROM e.release_date) BETWEEN coalesce(%(year_min)s, -1) AND coalesce(%(year_max)s, 99999)")
     elif entity == "artist":

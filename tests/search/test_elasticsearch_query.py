@@ -53,7 +53,8 @@ def test_filters_become_filter_clauses():
     filters = build_query(request)["query"]["bool"]["filter"]
     assert {"bool": {"should": [{"term": {"processing_status": "ready"}}], "minimum_should_match": 1}} in filters
     assert {"term": {"genre_key": "rock"}} in filters
-    assert {"term": {"artist_id": 7}} in filters
+    assert {"bool": {"should": [{"term": {"artist_ids": 7}}, {"term": {"artist_id": 7}}],
+            "minimum_should_match": 1}} in filters  # credited in any role
     assert {"range": {"year": {"gte": 1970}}} in filters
     assert {"range": {"tempo": {"lte": 120.0}}} in filters
     assert {"range": {"energy": {"gte": 0.5}}} in filters
@@ -87,7 +88,7 @@ def test_documents_are_prepared_from_the_rows():
     )
     doc = DOCUMENTS["track"]().prepare(DOCUMENTS["track"]().get_queryset().get(pk=track.pk))
     assert doc["title"] == "Hells Bells"
-    assert doc["artist_name"] == track.artist.name
+    assert doc["artist_name"] == [track.artist.name] and doc["artist_ids"] == [track.artist_id]  # every credited artist
     assert (doc["album_title"], doc["year"], doc["genre_key"]) == ("Back in Black", 1980, "hard rock")
     assert (doc["popularity"], doc["tempo"], doc["energy"], doc["processing_status"]) == (60, 107, 0.9, "ready")
 
