@@ -58,25 +58,37 @@ def listen_event_id(listen, action: str) -> str:
     return stable_event_id("listen", listen.pk, listen.user_id, listen.track_id, listen.played_at.isoformat(), action)
 
 
+def credited_artist_ids(track) -> list[int]:
+    """Every credited artist of a track, in credit order: whom its events count for."""
+    from catalog.selectors import track_artists
+
+    return [artist.pk for artist in track_artists(track)]
+
+
 def track_event_row(*, action: str, track_id: int, artist_id: int, user_id: int | None, duration_played_ms: int = 0,
                     platform: str = "", device_type: str = "", country: str = "", timestamp: datetime | None = None,
-                    event_id=None) -> dict:
+                    event_id=None, artist_ids: list[int] | None = None) -> dict:
+    """A track_analytics row; `artist_ids` are the credited artists (the main `artist_id` alone when omitted)."""
     if action not in TRACK_ACTIONS:
         raise ValueError(f"unknown track action {action!r}; one of {', '.join(TRACK_ACTIONS)}")
+    main = _uint(artist_id, "artist_id")
+    credited = [_uint(a, "artist_ids") for a in (artist_ids or [])]
+    credited = list(dict.fromkeys([main, *credited] if main not in credited else credited))
     return {
         "timestamp": _stamp(timestamp), "event_id": _event_id(event_id), "track_id": _uint(track_id, "track_id"),
-        "artist_id": _uint(artist_id, "artist_id"), "user_id": _uint(user_id, "user_id"), "action": action,
+        "artist_id": main, "artist_ids": credited, "user_id": _uint(user_id, "user_id"), "action": action,
         "duration_played_ms": min(_uint(duration_played_ms, "duration_played_ms"), 2**32 - 1),
         "platform": platform or "", "device_type": device_type or "", "country": (country or "").upper()[:2],
     }
 
 
 def record_event(*, action: str, track_id: int, artist_id: int, user_id: int | None = None, duration_played_ms: int = 0,
-                 platform: str = "", device_type: str = "", timestamp: datetime | None = None, event_id=None) -> str:
+                 platform: str = "", device_type: str = "", timestamp: datetime | None = None, event_id=None,
+                 artist_ids: list[int] | None = None) -> str:
     """Record a track event (like, add_to_playlist, pause, …); return its event id."""
     row = track_event_row(action=action, track_id=track_id, artist_id=artist_id, user_id=user_id,
                           duration_played_ms=duration_played_ms, platform=platform, device_type=device_type,
-                          timestamp=timestamp, event_id=event_id)
+                          timestamp=timestamp, event_id=event_id, artist_ids=artist_ids)
     buffer.push_quietly([("track_analytics", row)])
     return row["event_id"]
 
@@ -94,11 +106,13 @@ def listen_actions(*, completion_percentage: float, play_duration_ms: int) -> li
 def listen_events(listen) -> list[tuple[str, dict, bool]]:
     """Build the track_analytics rows of one ListeningHistory row (ids stable per listen, so marked stable)."""
     country = getattr(listen.user, "country", "") or ""  # "if known": only when the account carries one
+    credited = credited_artist_ids(listen.track)
     return [
         ("track_analytics", track_event_row(
             action=action, track_id=listen.track_id, artist_id=listen.track.artist_id, user_id=listen.user_id,
             duration_played_ms=listen.play_duration_ms, platform=listen.platform, device_type=listen.device_type,
             country=country, timestamp=listen.played_at, event_id=listen_event_id(listen, action),
+            artist_ids=credited,
         ), True)
         for action in listen_actions(completion_percentage=listen.completion_percentage,
                                      play_duration_ms=listen.play_duration_ms)

@@ -8,7 +8,7 @@ from playlists.signals import track_added_to_playlist, track_liked
 from search.signals import search_performed, search_result_clicked
 
 from . import buffer
-from .events import listen_events, record_event, record_search, record_search_click, record_user_event
+from .events import credited_artist_ids, listen_events, record_event, record_search, record_search_click, record_user_event
 from .signals import listen_recorded
 
 
@@ -39,9 +39,11 @@ def search_click_to_clickhouse(sender, user, query, entity, result_id, **kwargs)
 
 @receiver(track_liked, dispatch_uid="analytics.like_to_clickhouse")
 def like_to_clickhouse(sender, user, track, **kwargs):
-    record_event(action="like", track_id=track.pk, artist_id=track.artist_id, user_id=_user_id(user))
+    record_event(action="like", track_id=track.pk, artist_id=track.artist_id, user_id=_user_id(user),
+                 artist_ids=credited_artist_ids(track))
 
 
 @receiver(track_added_to_playlist, dispatch_uid="analytics.playlist_add_to_clickhouse")
 def playlist_add_to_clickhouse(sender, user, track, playlist, **kwargs):
-    record_event(action="add_to_playlist", track_id=track.pk, artist_id=track.artist_id, user_id=_user_id(user))
+    record_event(action="add_to_playlist", track_id=track.pk, artist_id=track.artist_id, user_id=_user_id(user),
+                 artist_ids=credited_artist_ids(track))

@@ -14,6 +14,8 @@ from .schema import TABLES
 logger = logging.getLogger("analytics.clickhouse")
 
 _ENGINE = "MergeTree PARTITION BY toYYYYMM(timestamp)"
+# Whom a track event counts for: its credited artists; the main artist when a row carries none.
+CREDITED_ARTISTS = "if(empty(artist_ids), [artist_id], artist_ids)"
 
 
 def _columns(table: str) -> str:
@@ -92,6 +94,23 @@ SELECT toDate(timestamp) AS date, artist_id,
        countIf(action = 'like') AS likes,
        countIf(action = 'add_to_playlist') AS playlist_adds
 FROM track_analytics GROUP BY date, artist_id""",
+    )),
+
+    # A play of "A feat. B" counts for A and for B: events carry every credited artist, and the
+    # artist rollup counts each event once per credited artist. Rows written before carry none
+    # and count for their main artist (the column's default, computed on read for old parts).
+    Migration(4, "credited artists on track events; artist_analytics per credited artist", (
+        "ALTER TABLE track_analytics ADD COLUMN IF NOT EXISTS artist_ids Array(UInt64) DEFAULT [artist_id] AFTER artist_id",
+        "ALTER TABLE track_analytics MODIFY COLUMN artist_ids DEFAULT [artist_id]",
+        "ALTER TABLE track_analytics ADD INDEX IF NOT EXISTS artist_ids_bf artist_ids TYPE bloom_filter GRANULARITY 4",
+        "DROP VIEW IF EXISTS artist_analytics",
+        f"""CREATE VIEW IF NOT EXISTS artist_analytics AS
+SELECT toDate(timestamp) AS date, credited AS artist_id,
+       countIf(action = 'play') AS plays,
+       uniqExactIf(user_id, action = 'play' AND user_id != 0) AS unique_listeners,
+       countIf(action = 'like') AS likes,
+       countIf(action = 'add_to_playlist') AS playlist_adds
+FROM track_analytics ARRAY JOIN {CREDITED_ARTISTS} AS credited GROUP BY date, artist_id""",
     )),
 )
 

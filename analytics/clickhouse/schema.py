@@ -24,7 +24,8 @@ TABLES: dict[str, dict[str, str]] = {
         "timestamp": "DateTime64(3, 'UTC')",
         "event_id": "UUID",
         "track_id": "UInt64",
-        "artist_id": "UInt64",
+        "artist_id": "UInt64",  # the track's main artist (the sorting key)
+        "artist_ids": "Array(UInt64)",  # every credited artist: whom the event counts for (migration 4)
         "user_id": "UInt64",
         "action": "Enum8('play' = 1, 'pause' = 2, 'skip' = 3, 'complete' = 4, 'like' = 5, 'add_to_playlist' = 6)",
         "duration_played_ms": "UInt32",

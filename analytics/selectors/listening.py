@@ -6,6 +6,7 @@ from collections import Counter
 from catalog.models import Artist, Track
 
 from ..clickhouse import get_client
+from ..clickhouse.migrations import CREDITED_ARTISTS
 from ..periods import Period
 from ._series import fill_series, rate
 
@@ -123,7 +124,9 @@ def track_report(*, track: Track, period: Period) -> dict:
 def artist_report(*, artist: Artist, period: Period, top: int = 10) -> dict:
     """The track report summed over the artist's catalog, plus top tracks and listeners' countries."""
     client = get_client()
-    where, params = "artist_id = %(artist_id)s", {"artist_id": artist.pk, **period.params()}
+    # Every event crediting the artist (main or featured): a play of "A feat. B" is A's and B's.
+    where = f"has({CREDITED_ARTISTS}, toUInt64(%(artist_id)s))"
+    params = {"artist_id": artist.pk, **period.params()}
     stats = _stats(client, where, params)
     top_tracks = _top(client, "track_id", where, params, limit=top)
     tracks = _tracks_by_id(t for t, _ in top_tracks)
