@@ -38,3 +38,28 @@ def track_ids(tracks) -> str:
 def initial(value) -> str:
     text = str(value or "").strip()
     return text[:1].upper() if text else "?"
+
+
+@register.filter
+def track_credit_parts(track) -> list:
+    """[(separator, credit)] of a track's credited artists: "A feat. B" with each artist linkable."""
+    from catalog.selectors import credit_parts, track_credits
+
+    return credit_parts(track_credits(track))
+
+
+@register.filter
+def album_credit_parts(album) -> list:
+    """[(separator, credit)] of an album's own artists: "A & B"."""
+    from catalog.selectors import album_credits, credit_parts
+
+    return credit_parts(album_credits(album))
+
+
+@register.filter
+def display_artist(obj) -> str:
+    """"A feat. B" of a track, "A & B" of an album (page titles, labels)."""
+    from catalog.models import Album
+    from catalog.selectors import album_display_artist, track_display_artist
+
+    return album_display_artist(obj) if isinstance(obj, Album) else track_display_artist(obj)
