@@ -52,6 +52,22 @@ def split_featured(artist: str) -> tuple[str, list[str]]:
     return clean_text(artist[:match.start()]), [featured] if featured else []
 
 
+def split_v23_list(value: str, *, context: str) -> list[str]:
+    """The values of an ID3v2.3 multi-value TXXX (ARTISTS), which has no null separator: taggers
+    (Picard, mutagen's v23_sep) join them with "/". Pieces are re-joined where the artist credit
+    spells the joined name, so "AC/DC" (credited as "AC/DC feat. X") stays one artist."""
+    pieces = [piece.strip() for piece in value.split("/")]
+    if len(pieces) == 1 or not all(pieces):
+        return [value]
+    names: list[str] = []
+    for piece in pieces:
+        if names and f"{names[-1]}/{piece}".casefold() in context.casefold():
+            names[-1] = f"{names[-1]}/{piece}"
+        else:
+            names.append(piece)
+    return names
+
+
 def _unique(names) -> list[str]:
     seen, out = set(), []
     for name in names:
@@ -256,7 +272,10 @@ def read_tags(path: str | Path) -> dict:
     """
     view = TagView(_open(path))
     raw = {name: clean_text(view.text(name)) for name in _KEYS}
-    credits = artist_credits(view.texts("artist"), view.freeform_texts("artists"))
+    artist_values, artists_values = view.texts("artist"), view.freeform_texts("artists")
+    if view.family == "id3" and tuple(view.tags.version) < (2, 4, 0) and len(artists_values) == 1:
+        artists_values = split_v23_list(artists_values[0], context=" ".join(artist_values))
+    credits = artist_credits(artist_values, artists_values)
     artist = next((c["name"] for c in credits if c["role"] == "main"), "")
     featured = [c["name"] for c in credits if c["role"] == "featured"]
     album_artists = _unique(view.freeform_texts("albumartists") or view.freeform_texts("album artists")
