@@ -12,7 +12,7 @@ from accounts.permissions import user_can_edit_catalog_object, user_is_admin, us
 from search.services import search_index_enqueue, search_index_track_changes
 
 from .cache import catalog_cache_invalidate
-from .models import Album, Artist, Genre, Track
+from .models import Album, AlbumArtist, Artist, CreditRole, Genre, Track, TrackArtist
 
 _UNSET: Any = object()
 
@@ -141,6 +141,7 @@ def album_create(*, actor, title: str, artist_id: int | None = None, release_dat
     artist = _artist_for_actor(actor=actor, artist_id=artist_id)
     album = Album(artist=artist, title=title, release_date=release_date)
     _save(album)
+    AlbumArtist.objects.create(album=album, artist=artist, position=0)
     return album
 
 
@@ -177,6 +178,7 @@ def track_create(
         **metadata,
     )
     _save(track)
+    TrackArtist.objects.create(track=track, artist=artist, position=0, role=CreditRole.MAIN)
     return track
 
 
