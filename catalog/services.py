@@ -78,9 +78,12 @@ def _index(obj) -> None:
         search_index_enqueue(entity="album", ids=[obj.pk])
         search_index_enqueue(entity="track", ids=obj.tracks.values_list("pk", flat=True))  # they carry its title
     elif isinstance(obj, Artist):
+        from .selectors import album_credited_to, credited_on
+
         search_index_enqueue(entity="artist", ids=[obj.pk])
-        search_index_enqueue(entity="album", ids=obj.albums.values_list("pk", flat=True))  # they carry its name
-        search_index_enqueue(entity="track", ids=obj.tracks.values_list("pk", flat=True))
+        # they carry its name: as owner or as any credit
+        search_index_enqueue(entity="album", ids=Album.objects.filter(album_credited_to(obj)).values_list("pk", flat=True))
+        search_index_enqueue(entity="track", ids=Track.objects.filter(credited_on(obj)).values_list("pk", flat=True))
 
 
 def _apply(obj, changes: dict[str, Any]) -> list[str]:

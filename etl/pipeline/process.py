@@ -30,7 +30,7 @@ from etl.audio.features import analyse
 from etl.audio.genre_model import genre_predict
 from etl.models import RegistryStatus, S3FileRegistry, TrackUpload, UploadStatus
 from jonquils.storage import bucket_storage, local_copy, object_stat
-from search.services import search_index_track_changes
+from search.services import search_index_enqueue, search_index_track_changes
 
 ANALYSIS_SAMPLE_RATE = 22_050
 _MULTILINE = {"lyrics", "synced_lyrics"}  # kept line by line, not collapsed like titles
@@ -284,9 +284,12 @@ def _load(*, registry_id: int, token: int, facts: FileFacts) -> Track | None:
                 mime_type=facts.info.format.mime_type, checksum=facts.checksum,
                 processing_status=ProcessingStatus.READY, **facts.track_fields,
             )
-            TrackArtist.objects.bulk_create([
-                TrackArtist(track=track, artist=credited, position=position, role=role)
-                for position, (credited, role) in enumerate(_credits_for(main=artist, tags=tags))])
+            credits = _credits_for(main=artist, tags=tags)
+            TrackArtist.objects.bulk_create([TrackArtist(track=track, artist=credited, position=position, role=role)
+                                             for position, (credited, role) in enumerate(credits)])
+            # Their documents carry this track (Elasticsearch; PostgreSQL's triggers need nothing).
+            search_index_enqueue(entity="artist", ids=[credited.pk for credited, _ in credits])
+            search_index_enqueue(entity="artist", ids=[album_owner.pk, *(a.pk for a in album_artists)])
         now = timezone.now()
         S3FileRegistry.objects.filter(pk=registry_id).update(
             status=RegistryStatus.PROCESSED, track=track, error_message="", checksum=facts.checksum,
