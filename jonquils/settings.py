@@ -315,7 +315,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # Search results, suggestions and clicks share one "entity" choice set: one named enum.
-    "ENUM_NAME_OVERRIDES": {"SearchEntityEnum": "search.backends.base.ENTITIES"},
+    "ENUM_NAME_OVERRIDES": {"SearchEntityEnum": "search.backends.base.ENTITIES", "CreditRoleEnum": "catalog.models.CreditRole",
+                            "UserRoleEnum": "accounts.models.Role"},
 }
 
 # --- Health -----------------------------------------------------------------------------

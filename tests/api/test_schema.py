@@ -89,9 +89,9 @@ def test_sidecar_assets_exist_for_the_pages():
 
 
 SEARCH_KINDS = {
-    "tracks": ("TrackHit", {"title", "artist", "album", "genre", "duration_ms", "tempo", "energy"}),
+    "tracks": ("TrackHit", {"title", "artist", "artists", "display_artist", "album", "genre", "duration_ms", "tempo", "energy"}),
     "artists": ("ArtistHit", {"name", "country"}),
-    "albums": ("AlbumHit", {"title", "artist", "release_date"}),
+    "albums": ("AlbumHit", {"title", "artist", "artists", "display_artist", "release_date"}),
     "playlists": ("PlaylistHit", {"title", "description", "is_public", "owner"}),
 }
 
