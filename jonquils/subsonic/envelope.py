@@ -49,7 +49,8 @@ def iso(value: datetime | date | None) -> str | None:
 def clean(value):
     """Drop None and "" fields (never sent), recursively; lists stay lists, even empty ones."""
     if isinstance(value, dict):
-        return {k: clean(v) for k, v in value.items() if v is not None and v != ""}
+        # `value` is element text (lyrics, genre names): required by the spec even when empty.
+        return {k: clean(v) for k, v in value.items() if v is not None and (v != "" or k == "value")}
     if isinstance(value, (list, tuple)):
         return [clean(v) for v in value]
     return value
