@@ -1,7 +1,7 @@
 """Annotation: star, unstar, setRating, scrobble — through playlists' favourites and annotations and the one listen service."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone as dt_timezone
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -103,7 +103,7 @@ def scrobble(ctx):
     for index, track in enumerate(tracks):
         duration_ms = track.duration_ms or 0
         if times:
-            started = timezone.datetime.fromtimestamp(int(times[index]) / 1000, tz=timezone.utc)
+            started = datetime.fromtimestamp(int(times[index]) / 1000, tz=dt_timezone.utc)
             played_at = min(started + timedelta(milliseconds=duration_ms), now)
         else:
             played_at = now

@@ -56,9 +56,9 @@ def check_rules(value, path: str = "") -> None:
             where = f"{path}.{key}"
             assert item is not None, f"null at {where}"
             assert item != "" or key == "value", f'"" at {where}'
-            if key in ID_FIELDS and not (key == "id" and path.endswith("musicFolder")):
+            if key in ID_FIELDS and not (key == "id" and path.rsplit(".", 1)[-1].startswith("musicFolder")):
                 assert isinstance(item, str), f"id not a string at {where}: {item!r}"
-            if key in DATE_FIELDS:
+            if key in DATE_FIELDS and not isinstance(item, (dict, list)):
                 assert isinstance(item, str) and ISO_UTC.match(item), f"not an ISO UTC date at {where}: {item!r}"
             check_rules(item, where)
     elif isinstance(value, list):
