@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 
 from jonquils.exceptions import DomainError, UnavailableError
@@ -51,7 +51,7 @@ def _answer(request, params, name: str) -> HttpResponse:
         if method.auth:
             ctx.user = authenticate(request, params)
         result = method.handler(ctx)
-        if isinstance(result, HttpResponse):
+        if isinstance(result, HttpResponseBase):
             return result
         return render(params, body_of(result))
     except SubsonicError as exc:
