@@ -93,7 +93,11 @@ def scrobble(ctx):
     times = params.list("time")
     if times and len(times) != len(ids):
         raise SubsonicError(MISSING_PARAMETER, "Give one time per id, or none.")
-    if not all(t.isdigit() and len(t) < 16 for t in times):
+    try:
+        times_ms = [int(float(t)) for t in times if len(t) < 24]  # some clients send 1764650000000.0
+    except ValueError:
+        times_ms = []
+    if len(times_ms) != len(times) or not all(0 < t < 2**53 for t in times_ms):
         raise SubsonicError(MISSING_PARAMETER, "Parameter 'time' must be milliseconds since 1970.")
     tracks = [track_for(ctx, value) for value in ids]
     if not params.bool("submission", True):
@@ -103,7 +107,7 @@ def scrobble(ctx):
     for index, track in enumerate(tracks):
         duration_ms = track.duration_ms or 0
         if times:
-            started = datetime.fromtimestamp(int(times[index]) / 1000, tz=dt_timezone.utc)
+            started = datetime.fromtimestamp(times_ms[index] / 1000, tz=dt_timezone.utc)
             played_at = min(started + timedelta(milliseconds=duration_ms), now)
         else:
             played_at = now
