@@ -68,10 +68,14 @@ def transcode_admission(user):
         raise
     except Exception as exc:  # noqa: BLE001 - no counter, no admission (as catalog.transcode fails closed)
         raise TranscodeRefused("Transcoding is unavailable for a moment; retry in a few seconds.") from exc
+    # What is admitted right now (the counters above also hold refused attempts for an instant).
+    held_keys = (f"subsonic:transcodes:held:user:{user.pk}", "subsonic:transcodes:held:server")
+    for key in held_keys:
+        _take(key, 2**31)
     try:
         yield
     finally:
-        for key in (user_key, server_key):
+        for key in (*held_keys, user_key, server_key):
             try:
                 cache.decr(key)
             except Exception:  # noqa: BLE001 - the counter expires after _SLOT_TTL_S
