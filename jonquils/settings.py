@@ -496,7 +496,7 @@ UPLOAD_REQUEUE_AFTER_S = env.float("UPLOAD_REQUEUE_AFTER_S", default=300.0)
 # --- Subsonic API (/rest/, jonquils/subsonic) ------------------------------------------
 # Keys that encrypt the stored Subsonic passwords (Fernet, urlsafe base64 of 32 bytes): the first
 # encrypts, every one decrypts, so a new key goes first and the old one stays until
-# `manage.py` re-saves (subsonic_credentials_reencrypt). Empty: one derived from SECRET_KEY.
+# `manage.py subsonic_rekey` has re-encrypted every password. Empty: one derived from SECRET_KEY.
 SUBSONIC_CREDENTIAL_KEYS = env.list("SUBSONIC_CREDENTIAL_KEYS", default=[])
 # Transcoded streams a user may have waiting or running at once (the server-wide cap is
 # TRANSCODE_MAX_CONCURRENT); past it a Subsonic stream answers error 0 with a retry hint.
