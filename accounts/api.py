@@ -1,7 +1,8 @@
 """Accounts API: sign-up, sign-in with JWT, token rotation, own profile, admin user management."""
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers as drf_serializers
 from rest_framework import mixins, status, viewsets
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -9,7 +10,7 @@ from rest_framework.views import APIView
 
 from jonquils.api.schema import ErrorSerializer
 
-from . import selectors, services, tokens
+from . import selectors, services, subsonic_credentials, tokens
 from .filters import UserFilter
 from .permissions import IsAdminRole
 from .serializers import (
@@ -161,3 +162,33 @@ class UserAdminViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         serializer.is_valid(raise_exception=True)
         user = services.user_admin_update(actor=request.user, user_id=user.pk, **serializer.validated_data)
         return Response(UserAdminOutputSerializer(user).data)
+
+
+class SubsonicCredentialsView(APIView):
+    """The signed-in user's Subsonic credentials: POST makes new ones (shown once), GET says whether they exist, DELETE revokes."""
+
+    permission_classes = (IsAuthenticated,)
+
+    @extend_schema(tags=["auth"], operation_id="auth_me_subsonic_credentials_retrieve", responses={200: inline_serializer(
+        "SubsonicCredentialsState", {"exists": drf_serializers.BooleanField(),
+                                     "created_at": drf_serializers.DateTimeField(allow_null=True),
+                                     "username": drf_serializers.CharField()})})
+    def get(self, request):
+        credential = subsonic_credentials.subsonic_credentials_get(user=request.user)
+        return Response({"exists": credential is not None, "username": request.user.username,
+                         "created_at": credential.created_at.isoformat() if credential else None})
+
+    @extend_schema(tags=["auth"], operation_id="auth_me_subsonic_credentials_create", request=None, responses={
+        201: inline_serializer("SubsonicCredentialsIssued", {
+            "username": drf_serializers.CharField(), "password": drf_serializers.CharField(),
+            "api_key": drf_serializers.CharField(), "created_at": drf_serializers.DateTimeField()})},
+        summary="Generate a new Subsonic password and OpenSubsonic API key; the previous ones stop working")
+    def post(self, request):
+        issued = subsonic_credentials.subsonic_credentials_create(user=request.user)
+        return Response({"username": issued.username, "password": issued.password, "api_key": issued.api_key,
+                         "created_at": issued.credential.created_at.isoformat()}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(tags=["auth"], operation_id="auth_me_subsonic_credentials_destroy", responses={204: None})
+    def delete(self, request):
+        subsonic_credentials.subsonic_credentials_revoke(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -14,5 +14,7 @@ urlpatterns = [
     re_path(r"^auth/refresh/?$", api.RefreshView.as_view(), name="auth-refresh"),
     re_path(r"^auth/logout/?$", api.LogoutView.as_view(), name="auth-logout"),
     re_path(r"^auth/me/?$", api.MeView.as_view(), name="auth-me"),
+    re_path(r"^auth/me/subsonic-credentials/?$", api.SubsonicCredentialsView.as_view(),
+            name="auth-me-subsonic-credentials"),
     *router.urls,
 ]

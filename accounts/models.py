@@ -57,3 +57,21 @@ class User(AbstractUser):
     @property
     def is_artist(self) -> bool:
         return self.role == Role.ARTIST
+
+
+class SubsonicCredential(models.Model):
+    """A user's Subsonic password (encrypted, readable back for token auth) and OpenSubsonic API key (hashed).
+
+    Separate from the account password, which is only ever stored as a one-way hash.
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="subsonic_credential")
+    password_encrypted = models.TextField(help_text="Fernet token (accounts.subsonic_credentials), never the plain text")
+    api_key_hash = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the API key, hex")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "subsonic_credentials"
+
+    def __str__(self) -> str:
+        return f"Subsonic credentials of {self.user_id}"

@@ -10,4 +10,5 @@ urlpatterns = [
     path("logout", views.logout, name="logout"),
     path("password", views.password_change, name="password"),
     path("profile", views.profile, name="profile"),
+    path("profile/subsonic", views.subsonic_credentials, name="subsonic-credentials"),
 ]

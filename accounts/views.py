@@ -127,4 +127,33 @@ def profile(request):
         else:
             messages.success(request, _("Your profile is saved."))
             return redirect_after_post(request, "/accounts/profile")
-    return render(request, "accounts/profile.html", {"form": form}, status=400 if request.method == "POST" else 200)
+    return render(request, "accounts/profile.html", {"form": form, **_subsonic_context(request)},
+                  status=400 if request.method == "POST" else 200)
+
+
+def _subsonic_context(request, issued=None) -> dict:
+    from .subsonic_credentials import subsonic_credentials_get
+
+    return {"subsonic": subsonic_credentials_get(user=request.user), "subsonic_issued": issued,
+            "subsonic_server_url": request.build_absolute_uri("/")}
+
+
+@login_required
+@never_cache
+@require_POST
+def subsonic_credentials(request):
+    """Make new Subsonic credentials (shown on this answer only) or revoke them: the profile page's section."""
+    from .subsonic_credentials import subsonic_credentials_create, subsonic_credentials_revoke
+
+    issued = None
+    if request.POST.get("action") == "revoke":
+        # No toast: base.html's <ul role="status"> toasts fail axe (listitem); the section says it instead.
+        subsonic_credentials_revoke(user=request.user)
+    else:
+        issued = subsonic_credentials_create(user=request.user)
+    user = request.user
+    form = ProfileForm(initial={"first_name": user.first_name, "last_name": user.last_name, "email": user.email,
+                                "country": user.country})
+    response = render(request, "accounts/profile.html", {"form": form, **_subsonic_context(request, issued)})
+    response["Cache-Control"] = "no-store"
+    return response

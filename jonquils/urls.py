@@ -17,6 +17,7 @@ urlpatterns = [
     path("health", views.health, name="health"),
     path("admin/", admin.site.urls),
     path("api/", include(("jonquils.api.urls", "api"), namespace="api")),
+    path("rest/", include("jonquils.subsonic.urls")),  # the Subsonic / OpenSubsonic API (issue 15)
     # API documentation (issue 4): the OpenAPI 3 schema, Swagger UI and ReDoc, assets served locally.
     re_path(r"^api/schema/?$", SpectacularAPIView.as_view(), name="api-schema"),
     re_path(r"^docs/?$", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

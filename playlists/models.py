@@ -111,3 +111,55 @@ class PlayQueueEntry(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["queue", "position"], name="play_queue_entries_position_unique"),
         ]
+
+
+class AnnotationKind(models.TextChoices):
+    TRACK = "track", "Track"
+    ALBUM = "album", "Album"
+    ARTIST = "artist", "Artist"
+
+
+class Star(models.Model):
+    """A starred album or artist (Subsonic star); a starred track is a Favorite."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="stars")
+    kind = models.CharField(max_length=8, choices=[(AnnotationKind.ALBUM, "Album"), (AnnotationKind.ARTIST, "Artist")])
+    item_id = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "stars"
+        constraints = [models.UniqueConstraint(fields=["user", "kind", "item_id"], name="stars_user_item_unique"),
+                       models.CheckConstraint(condition=Q(kind__in=["album", "artist"]), name="stars_kind_valid")]
+
+
+class Rating(models.Model):
+    """A user's rating of a track, album or artist, 1 to 5 (Subsonic setRating; 0 deletes it)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ratings")
+    kind = models.CharField(max_length=8, choices=AnnotationKind.choices)
+    item_id = models.BigIntegerField()
+    rating = models.PositiveSmallIntegerField()
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "ratings"
+        constraints = [models.UniqueConstraint(fields=["user", "kind", "item_id"], name="ratings_user_item_unique"),
+                       models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="ratings_range"),
+                       models.CheckConstraint(condition=Q(kind__in=AnnotationKind.values), name="ratings_kind_valid")]
+
+
+class Bookmark(models.Model):
+    """A position in a track a user wants to come back to (Subsonic bookmarks), one per user and track."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bookmarks")
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="+")
+    position_ms = models.PositiveBigIntegerField()
+    comment = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "bookmarks"
+        ordering = ["-changed_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["user", "track"], name="bookmarks_user_track_unique")]

@@ -1,0 +1,122 @@
+"""The `subsonic-response` envelope in JSON, JSONP and XML, and Subsonic's error codes."""
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime, timezone as dt_timezone
+from xml.sax.saxutils import escape, quoteattr
+
+from django.http import HttpResponse
+
+API_VERSION = "1.16.1"
+SERVER_TYPE = "jonquils"
+SERVER_VERSION = "1.0.0"
+XMLNS = "http://subsonic.org/restapi"
+_CALLBACK = re.compile(r"^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$")
+
+# Subsonic error codes (spec: responses/subsonic-response, Error.json)
+GENERIC, MISSING_PARAMETER, CLIENT_TOO_OLD, SERVER_TOO_OLD = 0, 10, 20, 30
+WRONG_CREDENTIALS, TOKEN_AUTH_UNSUPPORTED, AUTH_MECHANISM_UNSUPPORTED = 40, 41, 42
+CONFLICTING_AUTH, INVALID_API_KEY, NOT_AUTHORIZED, TRIAL_EXPIRED, NOT_FOUND = 43, 44, 50, 60, 70
+
+
+class SubsonicError(Exception):
+    """A request the API refuses: answered as HTTP 200 with status "failed" and this code."""
+
+    def __init__(self, code: int, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def missing(name: str) -> SubsonicError:
+    return SubsonicError(MISSING_PARAMETER, f"Required parameter '{name}' is missing.")
+
+
+def not_found(what: str) -> SubsonicError:
+    return SubsonicError(NOT_FOUND, f"{what} not found.")
+
+
+def iso(value: datetime | date | None) -> str | None:
+    """ISO 8601 in UTC with milliseconds and Z, as clients parse it."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(dt_timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    return value.isoformat()
+
+
+def clean(value):
+    """Drop None and "" fields (never sent), recursively; lists stay lists, even empty ones."""
+    if isinstance(value, dict):
+        # `value` is element text (lyrics, genre names): required by the spec even when empty.
+        return {k: clean(v) for k, v in value.items() if v is not None and (v != "" or k == "value")}
+    if isinstance(value, (list, tuple)):
+        return [clean(v) for v in value]
+    return value
+
+
+def _base(status: str) -> dict:
+    return {"status": status, "version": API_VERSION, "type": SERVER_TYPE, "serverVersion": SERVER_VERSION,
+            "openSubsonic": True}
+
+
+def body_of(payload: dict | None = None, *, error: SubsonicError | None = None) -> dict:
+    if error is not None:
+        return {**_base("failed"), "error": {"code": error.code, "message": error.message}}
+    return {**_base("ok"), **clean(payload or {})}
+
+
+def _xml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _xml_element(name: str, value: dict, out: list[str]) -> None:
+    attrs, children, text = [], [], None
+    for key, item in value.items():
+        if key == "value" and not isinstance(item, (dict, list)):
+            text = _xml_value(item)  # Subsonic's XML puts `value` (lyrics, genre names) in the element text
+        elif isinstance(item, dict):
+            children.append((key, item))
+        elif isinstance(item, list):
+            for element in item:
+                children.append((key, element))
+        else:
+            attrs.append(f" {key}={quoteattr(_xml_value(item))}")
+    out.append(f"<{name}{''.join(attrs)}")
+    if not children and text is None:
+        out.append("/>")
+        return
+    out.append(">")
+    if text is not None:
+        out.append(escape(text))
+    for key, child in children:
+        if isinstance(child, dict):
+            _xml_element(key, child, out)
+        else:
+            out.append(f"<{key}>{escape(_xml_value(child))}</{key}>")
+    out.append(f"</{name}>")
+
+
+def to_xml(body: dict) -> str:
+    out = ['<?xml version="1.0" encoding="UTF-8"?>']
+    _xml_element("subsonic-response", {"xmlns": XMLNS, **body}, out)
+    return "".join(out)
+
+
+def render(params, body: dict) -> HttpResponse:
+    """Answer in the format `f` asks for: xml (default), json, or jsonp with `callback`."""
+    fmt = (params.get("f") or "xml").lower()
+    if fmt == "json":
+        return HttpResponse(json.dumps({"subsonic-response": body}, ensure_ascii=False),
+                            content_type="application/json; charset=utf-8")
+    if fmt == "jsonp":
+        callback = params.get("callback") or ""
+        if not _CALLBACK.match(callback) or len(callback) > 100:
+            body = body_of(error=SubsonicError(MISSING_PARAMETER, "Give a valid JavaScript name as 'callback' for f=jsonp."))
+            return HttpResponse(json.dumps({"subsonic-response": body}), content_type="application/json; charset=utf-8")
+        text = json.dumps({"subsonic-response": body}, ensure_ascii=False)
+        return HttpResponse(f"{callback}({text});", content_type="application/javascript; charset=utf-8")
+    return HttpResponse(to_xml(body), content_type="text/xml; charset=utf-8")
