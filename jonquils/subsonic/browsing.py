@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import unicodedata
 
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, Exists, F, Max, OuterRef, Q
 
-from catalog.models import Album, Artist, Genre, Track
+from catalog.models import Album, Artist, Genre, Track, TrackArtist
+from catalog.selectors import album_credited_to, credited_on
 
 from . import selectors, serializers as s
 from .envelope import iso, not_found
@@ -71,7 +72,7 @@ def _artist(ctx, value: str):
 @method("getArtist")
 def get_artist(ctx):
     artist = _artist(ctx, ctx.params.required("id"))
-    albums = list(selectors.albums_for(ctx.user).filter(artist=artist).order_by(F("release_date").asc(nulls_last=True), "id"))
+    albums = list(selectors.albums_for(ctx.user).filter(album_credited_to(artist)).order_by(F("release_date").asc(nulls_last=True), "id"))
     notes = s.Annotations.load(user=ctx.user, albums=albums, artists=[artist])
     return {"artist": {**s.artist(artist, notes), "album": [s.album(a, notes) for a in albums]}}
 
@@ -121,8 +122,8 @@ def get_music_directory(ctx):
     value = ctx.params.required("id")
     if value.startswith(s.ARTIST_PREFIX):
         artist = _artist(ctx, value)
-        albums = list(selectors.albums_for(ctx.user).filter(artist=artist).order_by("release_date", "id"))
-        loose = list(selectors.tracks_for(ctx.user).filter(artist=artist, album__isnull=True).order_by("title", "id"))
+        albums = list(selectors.albums_for(ctx.user).filter(album_credited_to(artist)).order_by("release_date", "id"))
+        loose = list(selectors.tracks_for(ctx.user).filter(credited_on(artist), album__isnull=True).order_by("title", "id"))
         notes = s.Annotations.load(user=ctx.user, albums=albums, artists=[artist], tracks=loose)
         children = [s.album_as_child(a, notes) for a in albums] + [s.song(t, notes) for t in loose]
         return {"directory": {"id": s.artist_id(artist.pk), "name": artist.name, "parent": None,
@@ -210,7 +211,7 @@ def _similar(ctx):
     count = ctx.params.int("count", 50, maximum=500)
     if value.startswith(s.ARTIST_PREFIX):
         artist = _artist(ctx, value)
-        seeds = list(selectors.tracks_for(ctx.user).filter(artist=artist).order_by("-popularity", "id")[:1])
+        seeds = list(selectors.tracks_for(ctx.user).filter(credited_on(artist)).order_by("-popularity", "id")[:1])
     elif value.startswith(s.ALBUM_PREFIX):
         album = _album(ctx, value)
         seeds = selectors.album_tracks(ctx.user, album.pk)[:1]
@@ -237,6 +238,8 @@ def get_similar_songs(ctx):
 def get_top_songs(ctx):
     name = ctx.params.required("artist")
     count = ctx.params.int("count", 50, maximum=500)
-    tracks = list(selectors.tracks_for(ctx.user).filter(artist__name__iexact=name).order_by("-popularity", "id")[:count])
+    named = Artist.objects.filter(name__iexact=name).values("pk")
+    credited = Q(artist__in=named) | Q(Exists(TrackArtist.objects.filter(track_id=OuterRef("pk"), artist__in=named)))
+    tracks = list(selectors.tracks_for(ctx.user).filter(credited).order_by("-popularity", "id")[:count])
     notes = s.Annotations.load(user=ctx.user, tracks=tracks)
     return {"topSongs": {"song": [s.song(t, notes) for t in tracks]}}

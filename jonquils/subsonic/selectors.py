@@ -5,12 +5,13 @@ from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 
 from catalog.models import Album, Artist, Track
-from catalog.selectors import ALBUM_TRACK_ORDER
+from catalog.selectors import ALBUM_TRACK_ORDER, album_credits_prefetch, albums_with_credits, with_credits
 
 
 def tracks_for(user) -> QuerySet[Track]:
-    """Tracks the user may see, with what a Child shows joined."""
-    return Track.objects.visible_to(user).select_related("artist", "album__artist", "genre")
+    """Tracks the user may see, with what a Child shows joined and every credited artist prefetched."""
+    tracks = Track.objects.visible_to(user).select_related("artist", "album__artist", "genre")
+    return with_credits(tracks).prefetch_related(album_credits_prefetch("album__"))
 
 
 def _per_album(user, aggregate, name: str):
@@ -24,7 +25,7 @@ def albums_for(user) -> QuerySet[Album]:
     visible = Track.objects.visible_to(user).filter(album_id=OuterRef("pk"))
     first_genre = visible.filter(genre__isnull=False).order_by(*ALBUM_TRACK_ORDER).values("genre__name")[:1]
     compilation = visible.filter(is_compilation=True).values("pk")[:1]
-    return (Album.objects.visible_to(user).select_related("artist").annotate(
+    return (albums_with_credits(Album.objects.visible_to(user).select_related("artist")).annotate(
         song_count=Coalesce(_per_album(user, Count("pk"), "n"), 0),
         duration_ms=Coalesce(_per_album(user, Sum("duration_ms"), "d"), 0, output_field=IntegerField()),
         genre_name=Subquery(first_genre),

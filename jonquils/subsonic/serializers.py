@@ -1,13 +1,15 @@
 """Models → Subsonic shapes (Child, AlbumID3, ArtistID3, Playlist...). Ids are strings; absent fields are left out.
 
 The artist mapping of a track and of an album is in ONE function each (`track_artists`,
-`album_artists`), so credited artists replace track.artist / album.artist in one place.
+`album_artists`), reading the credited artists through catalog.selectors (prefetched by
+jonquils.subsonic.selectors, so a list stays a fixed number of queries).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from catalog.audio.probe import FORMATS as AUDIO_FORMATS
+from catalog.selectors import album_credits, credits_display, track_credits
 from catalog.stream_plan import track_audio_format
 
 from .envelope import iso
@@ -36,18 +38,24 @@ def artist_ref(artist) -> dict:
 
 
 def track_artists(track) -> dict:
-    """OpenSubsonic `artists`, `displayArtist`, `albumArtists`, `displayAlbumArtist` of a track (the one place)."""
-    artists = [artist_ref(track.artist)]
-    album_artist = track.album.artist if track.album_id else track.artist
-    return {"artist": track.artist.name, "artistId": artist_id(track.artist_id), "artists": artists,
-            "displayArtist": track.artist.name, "albumArtists": [artist_ref(album_artist)],
-            "displayAlbumArtist": track.album_artist_name or album_artist.name}
+    """OpenSubsonic `artists`, `displayArtist`, `albumArtists`, `displayAlbumArtist` of a track (the one place).
+
+    Every credited artist in credit order (catalog.selectors reads the rows `tracks_for` prefetched);
+    `artistId` stays the main artist (older clients expect one id); `artist` is the display string.
+    """
+    credits = track_credits(track)
+    album_credit_list = album_credits(track.album) if track.album_id else credits
+    return {"artist": credits_display(credits), "artistId": artist_id(track.artist_id),
+            "artists": [artist_ref(c.artist) for c in credits], "displayArtist": credits_display(credits),
+            "albumArtists": [artist_ref(c.artist) for c in album_credit_list],
+            "displayAlbumArtist": track.album_artist_name or credits_display(album_credit_list)}
 
 
 def album_artists(album) -> dict:
     """OpenSubsonic `artist`, `artistId`, `artists`, `displayArtist` of an album (the one place)."""
-    return {"artist": album.artist.name, "artistId": artist_id(album.artist_id), "artists": [artist_ref(album.artist)],
-            "displayArtist": album.artist.name}
+    credits = album_credits(album)
+    return {"artist": credits_display(credits), "artistId": artist_id(album.artist_id),
+            "artists": [artist_ref(c.artist) for c in credits], "displayArtist": credits_display(credits)}
 
 
 @dataclass
