@@ -42,7 +42,7 @@ def test_fixed_query_counts(subsonic, method, params, path):
     _catalog(495)
     large, answer = _queries(subsonic, method, params)
     assert large == small, f"{method}: {small} queries for 5 albums, {large} for 500"
-    assert small <= 8
+    assert small <= 11  # search3: auth, three lists, their annotations and the credited-artist prefetches
     if method == "getAlbumList2":
         albums = answer["albumList2"]["album"]
         assert len(albums) == 500 and all(a["songCount"] == 2 and a["duration"] == 400 for a in albums)
