@@ -29,4 +29,5 @@ urlpatterns = [
     path("", include("playlists.urls")),
     path("", include("search.urls")),
     path("", include("analytics.urls")),
+    path("", include("catalog.studio_urls")),
 ]
