@@ -82,6 +82,12 @@ def _report(key: str, compute):
         return None, str(exc)
 
 
+def listening_time_text(ms: int) -> str:
+    """Listening time as hours and minutes ("3 h 05 min"), the figure the stats pages show."""
+    minutes = round(ms / 60_000)
+    return _("%(h)d h %(m)02d min") % {"h": minutes // 60, "m": minutes % 60}
+
+
 def _streaks(series: list[dict]) -> tuple[int, int]:
     """(longest, current) runs of consecutive buckets with at least one play; current ends at the last bucket."""
     longest = run = 0
@@ -105,7 +111,8 @@ def stats(request):
                "unavailable": unavailable}
     if report:
         longest, current = _streaks(report["plays_over_time"])
-        context.update(hours=report["listening_time_ms"] / 3_600_000, longest_streak=longest, current_streak=current,
+        context.update(hours=report["listening_time_ms"] / 3_600_000, listening=listening_time_text(report["listening_time_ms"]),
+                       longest_streak=longest, current_streak=current,
                        plays_series=[("plays", _("Plays"))],
                        hour_rows=[{"hour": hour, "plays": n} for hour, n in enumerate(report["plays_by_hour"])])
     return _render(request, "analytics/stats.html", None, None, context)
@@ -127,7 +134,7 @@ def _audience(request, *, artist):
     context = {"artist": artist, "days": days, "periods": STATS_PERIODS, "period": period, "report": report,
                "unavailable": unavailable, "tab": "audience"}
     if report:
-        context.update(hours=report["listening_time_ms"] / 3_600_000,
+        context.update(hours=report["listening_time_ms"] / 3_600_000, listening=listening_time_text(report["listening_time_ms"]),
                        day_series=[("plays", _("Plays")), ("likes", _("Likes")), ("playlist_adds", _("Playlist adds"))],
                        platforms=sorted(report["platforms"].items(), key=lambda kv: (-kv[1], kv[0])),
                        devices=sorted(report["devices"].items(), key=lambda kv: (-kv[1], kv[0])))

@@ -237,7 +237,8 @@ def studio_track_page(*, user, artist: Artist, cursor: str | None) -> KeysetPage
 
     tracks = _studio_tracks(user=user, artist=artist).annotate(
         plays=_count(ListeningHistory.objects.all(), track_id="pk"))
-    return keyset_page(tracks, key="created_at", descending=True, cursor=cursor, size=STUDIO_PAGE_SIZE)
+    # newest first by id (ids grow with creation; keyset cursors carry ints and dates, not datetimes)
+    return keyset_page(tracks, key="id", descending=True, cursor=cursor, size=STUDIO_PAGE_SIZE)
 
 
 def studio_track_get(*, user, artist: Artist, track_id: int) -> Track:

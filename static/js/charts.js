@@ -53,14 +53,20 @@
     var series = [{}].concat(table.labels.map(function (label, index) {
       var color = cssVar(PALETTE[index % PALETTE.length], "#9a5b00");
       return { label: label, stroke: color, width: 2, fill: index === 0 ? cssVar("--accent-soft", "rgba(0,0,0,.05)") : undefined,
-               points: { show: table.data[0].length < 40 },
+               points: { show: time && table.data[0].length < 40 },
                paths: !time && window.uPlot.paths && window.uPlot.paths.bars ? window.uPlot.paths.bars({ size: [0.7, 40] }) : undefined };
     }));
+    // whole days on a day/week series: ticks at day multiples, labelled MM-DD (UTC), never hours
+    var DAY = 86400;
+    var xAxis = Object.assign({}, axis, time ? {
+      incrs: [DAY, 2 * DAY, 7 * DAY, 14 * DAY, 28 * DAY, 91 * DAY],
+      values: function (u, splits) { return splits.map(function (s) { return new Date(s * 1000).toISOString().slice(5, 10); }); },
+    } : { incrs: [1, 2, 3, 4, 6, 12] });
     var opts = {
       width: Math.max(240, canvas.clientWidth || figure.clientWidth),
       height: figure.clientWidth < 500 ? 180 : 240,
-      scales: { x: { time: time }, y: { range: function (u, min, max) { return [0, Math.max(1, max * 1.1)]; } } },
-      axes: [axis, Object.assign({}, axis, { size: 44 })],
+      scales: { x: time ? { time: true, range: function (u, min, max) { return [min - DAY / 2, max + DAY / 2]; } } : { time: false, range: function (u, min, max) { return [min - 0.5, max + 0.5]; } }, y: { range: function (u, min, max) { return [0, Math.max(1, max * 1.1)]; } } },
+      axes: [xAxis, Object.assign({}, axis, { size: 44 })],
       legend: { show: table.labels.length > 1 },
       cursor: { drag: { x: false, y: false } },
       series: series,

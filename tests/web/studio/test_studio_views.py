@@ -187,3 +187,35 @@ def test_a_refused_url_is_a_clear_error_and_queues_nothing(artist_client, artist
     body = response.content.decode()
     assert "That URL cannot be used" in body and message in body.lower()
     assert not TrackUpload.objects.filter(uploader=artist_user).exists()
+
+
+def test_the_studio_speaks_russian(client, artist_user, artist):
+    TrackFactory(artist=artist, title="Песня")
+    client.force_login(artist_user)
+    upload = client.get("/studio/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "Перетащите аудиофайлы сюда" in upload and "Мои треки" in upload and "Студия" in upload
+    track = Track.objects.get(title="Песня")
+    confirm = client.get(f"/studio/tracks/{track.pk}/delete", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "0 записей в плейлистах" in confirm
+
+
+def test_my_albums_costs_the_same_queries_for_many_albums(artist_client, artist, django_assert_max_num_queries):
+    for index in range(30):
+        album = AlbumFactory(artist=artist, title=f"Album {index}")
+        TrackFactory(artist=artist, album=album)
+    with django_assert_max_num_queries(8):
+        page = artist_client.get("/studio/albums")
+    assert page.status_code == 200 and page.content.decode().count("data-album-id=") == 30
+
+
+def test_my_tracks_pages_by_keyset(artist_client, artist):
+    from catalog.selectors import STUDIO_PAGE_SIZE
+
+    for index in range(STUDIO_PAGE_SIZE + 5):
+        TrackFactory(artist=artist, title=f"Take {index:02d}")
+    first = artist_client.get("/studio/tracks").content.decode()
+    assert first.count("<tr data-track-id=") == STUDIO_PAGE_SIZE and 'id="studio-track-more"' in first
+    after = first.split('hx-get="/studio/tracks?after=')[1].split('"')[0]
+    more = artist_client.get(f"/studio/tracks?after={after}", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="studio-track-more")
+    html = more.content.decode()
+    assert html.count("<tr data-track-id=") == 5 and "<html" not in html and "studio-track-more" not in html
