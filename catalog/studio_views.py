@@ -130,7 +130,9 @@ def upload_from_url(request, *, artist):
     else:
         error = " ".join(message for errors in form.errors.values() for message in errors)
     if request.htmx and not request.htmx.boosted:
-        return render(request, "studio/partials/_url_error.html", {"error": error}, status=400)
+        response = render(request, "studio/partials/_url_error.html", {"error": error}, status=400)
+        response["HX-Retarget"], response["HX-Reswap"] = "#url-error", "innerHTML"  # the reason goes under the box
+        return response
     uploads = [upload_state(item) for item in _uploads_of(request.user).order_by("-created_at", "-id")[:RECENT_UPLOADS]]
     return _render(request, "studio/upload.html", {"artist": artist, "uploads": uploads, "url_form": form,
                                                    "url_error": error, "tab": "upload"}, status=400)

@@ -133,7 +133,8 @@
   // a URL queued: clear the box and the last error (an error answer swaps #url-error itself)
   document.addEventListener("htmx:afterRequest", function (event) {
     var form = event.target;
-    if (!form.classList || !form.classList.contains("url-upload") || !event.detail.successful) return;
+    // (the page's htmx config swaps 4xx answers too, so "successful" is true for them: read the status)
+    if (!form.classList || !form.classList.contains("url-upload") || !event.detail.xhr || event.detail.xhr.status >= 400) return;
     form.reset();
     var error = document.getElementById("url-error");
     if (error) error.replaceChildren();

@@ -14,7 +14,8 @@ from etl.models import TrackUpload
 from tests.audio import make_audio, make_image
 from tests.factories import AlbumFactory, PlaylistFactory, PlaylistTrackFactory, TrackFactory
 from tests.pages import assert_accessible, assert_no_csp_violations, screenshot, watch_csp
-from tests.player.conftest import playable_track, wait_playing
+from tests.player.conftest import wait_playing
+from tests.storage.test_upload_from_url import allow_loopback, web  # noqa: F401 (fixtures)
 from tests.web.browser import login_context
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -204,4 +205,31 @@ def test_delete_a_track_and_it_leaves_the_playlist(page, csp_live_server, artist
     page.goto(f"{csp_live_server.url}/playlists/{playlist.pk}")
     assert page.locator(".track-title", has_text="Last Ferry").count() == 0
     assert page.locator(".track-title", has_text="First Train").count() == 1
+    assert_no_csp_violations(page)
+
+
+def test_upload_from_a_url_on_the_same_page(page, csp_live_server, artist_user, web, allow_loopback):
+    base, routes = web
+    routes["/releases/night-swim.mp3"] = (200, {"Content-Type": "audio/mpeg"}, make_audio("mp3", duration_s=2))
+    open_studio(page, csp_live_server, artist_user)
+    url_box = page.get_by_label("Audio file URL")
+
+    # a URL the guard refuses: the reason, and nothing queued
+    url_box.fill("http://169.254.169.254/latest/meta-data/song.mp3")
+    page.get_by_role("button", name="Fetch and upload").click()
+    page.locator("#url-error", has_text="That URL cannot be used").wait_for()
+    assert "cloud metadata" in page.locator("#url-error").inner_text()
+    assert not TrackUpload.objects.filter(uploader=artist_user).exists()
+
+    # an allowed URL (the loopback test server, allowed for this test): queued at once (the download is a
+    # worker's), its row polls the status fragment. No address outside this machine is ever contacted.
+    url_box.fill(f"{base}/releases/night-swim.mp3")
+    page.get_by_role("button", name="Fetch and upload").click()
+    row = row_of(page, "night-swim.mp3")
+    row.wait_for()
+    assert row.locator(".upload-status").get_attribute("hx-trigger") == "every 1s" or \
+        row.locator(".upload-status").get_attribute("data-state") in ("failed", "done")
+    assert page.locator("#url-error").inner_text() == "" and url_box.input_value() == ""
+    upload = TrackUpload.objects.get(uploader=artist_user)
+    assert upload.metadata["source_url"] == f"{base}/releases/night-swim.mp3"
     assert_no_csp_violations(page)
