@@ -73,6 +73,7 @@
     };
     figure.jonquilsChart = new window.uPlot(opts, table.data, canvas);
     figure.classList.add("has-chart");
+    if (watcher) watcher.observe(figure);
   }
 
   function setUp(root) {
@@ -81,16 +82,15 @@
     loadUplot(figures[0]).then(function () { figures.forEach(draw); }).catch(function () { /* the tables remain */ });
   }
 
-  var resizeTimer = null;
-  window.addEventListener("resize", function () {
-    clearTimeout(resizeTimer);
-    resizeTimer = setTimeout(function () {
-      document.querySelectorAll("figure[data-chart]").forEach(function (figure) {
-        var chart = figure.jonquilsChart, canvas = figure.querySelector(".chart-canvas");
-        if (chart && canvas) chart.setSize({ width: Math.max(240, canvas.clientWidth), height: figure.clientWidth < 500 ? 180 : 240 });
-      });
-    }, 150);
-  });
+  // follow the figure's width (phone rotation, sidebar changes) before the next paint
+  var watcher = window.ResizeObserver ? new ResizeObserver(function (entries) {
+    entries.forEach(function (entry) {
+      var figure = entry.target, chart = figure.jonquilsChart, canvas = figure.querySelector(".chart-canvas");
+      if (!chart || !canvas) return;
+      var width = Math.max(240, canvas.clientWidth), height = figure.clientWidth < 500 ? 180 : 240;
+      if (chart.width !== width || chart.height !== height) chart.setSize({ width: width, height: height });
+    });
+  }) : null;
 
   document.addEventListener("DOMContentLoaded", function () {
     if (window.htmx) htmx.onLoad(setUp); else setUp(document);
