@@ -219,3 +219,15 @@ def test_my_tracks_pages_by_keyset(artist_client, artist):
     more = artist_client.get(f"/studio/tracks?after={after}", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="studio-track-more")
     html = more.content.decode()
     assert html.count("<tr data-track-id=") == 5 and "<html" not in html and "studio-track-more" not in html
+
+
+def test_replacing_a_tracks_cover(artist_client, artist, local_storage):
+    from catalog.covers import cover_exists
+
+    track = TrackFactory(artist=artist)
+    refused = artist_client.post(f"/studio/tracks/{track.pk}/cover", {"cover": SimpleUploadedFile("c.gif", b"GIF89a nope")})
+    assert refused.status_code == 400 and "not a readable image" in refused.content.decode()
+    assert not cover_exists(track_id=track.pk, size=64)
+    cover = SimpleUploadedFile("c.jpg", make_image(700, 700), content_type="image/jpeg")
+    assert artist_client.post(f"/studio/tracks/{track.pk}/cover", {"cover": cover}).status_code == 302
+    assert all(cover_exists(track_id=track.pk, size=size) for size in (64, 300, 600))
