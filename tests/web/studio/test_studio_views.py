@@ -231,3 +231,18 @@ def test_replacing_a_tracks_cover(artist_client, artist, local_storage):
     cover = SimpleUploadedFile("c.jpg", make_image(700, 700), content_type="image/jpeg")
     assert artist_client.post(f"/studio/tracks/{track.pk}/cover", {"cover": cover}).status_code == 302
     assert all(cover_exists(track_id=track.pk, size=size) for size in (64, 300, 600))
+
+
+def test_a_duplicate_names_the_track_it_matches(artist_client, artist_user, artist):
+    track = TrackFactory(artist=artist, title="Harbour Lights")
+    upload = TrackUpload.objects.create(uploader=artist_user, original_filename="again.mp3", s3_path=track.file_path,
+                                        status="done", track=track, metadata={"duplicate_of_track": track.pk})
+    html = artist_client.get(f"/studio/uploads/{upload.pk}/status").content.decode()
+    assert "Already uploaded" in html and "“Harbour Lights”" in html and "hx-trigger" not in html
+    assert f'href="/studio/tracks/{track.pk}/edit"' in html
+
+
+def test_listeners_cannot_queue_url_uploads(client, listener):
+    client.force_login(listener)
+    assert client.post("/studio/uploads/from-url", {"url": "https://93.184.216.34/a.mp3"}).status_code == 403
+    assert not TrackUpload.objects.exists()
