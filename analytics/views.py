@@ -114,6 +114,8 @@ def stats(request):
         context.update(hours=report["listening_time_ms"] / 3_600_000, listening=listening_time_text(report["listening_time_ms"]),
                        longest_streak=longest, current_streak=current,
                        plays_series=[("plays", _("Plays"))],
+                       platforms=sorted(report["platforms"].items(), key=lambda kv: (-kv[1], kv[0])),
+                       devices=sorted(report["devices"].items(), key=lambda kv: (-kv[1], kv[0])),
                        hour_rows=[{"hour": hour, "plays": n} for hour, n in enumerate(report["plays_by_hour"])])
     return _render(request, "analytics/stats.html", None, None, context)
 

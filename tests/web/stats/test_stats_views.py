@@ -107,6 +107,8 @@ def test_my_stats_equals_the_user_report_of_the_api(client, plays, days):
     hours = re.search(r'data-figure="hours" data-value="([0-9.]+)"', html).group(1)
     assert float(hours) == round(api["listening_time_ms"] / 3_600_000, 1)
     assert _table_rows(html, "top-tracks") == [(row["title"], str(row["plays"])) for row in api["top_tracks"]]
+    assert dict(_table_rows(html, "platforms")) == {k: str(v) for k, v in api["platforms"].items()}
+    assert dict(_table_rows(html, "devices")) == {k: str(v) for k, v in api["devices"].items()}
     chart = html.split('id="chart-plays"')[1].split("</figure>")[0]
     assert re.findall(r'data-x="([0-9-]+)".*?data-value="(\d+)"', chart) == [
         (p["date"], str(p["plays"])) for p in api["plays_over_time"]]
@@ -140,3 +142,9 @@ def test_analytics_down_renders_the_pages_saying_so(client, plays, analytics_own
         assert response.status_code == 200
         html = response.content.decode()
         assert "The figures are unavailable right now." in html and "data-figure" not in html
+
+
+def test_the_user_report_splits_plays_by_platform_and_device(plays):
+    bob = plays["bob"]
+    report = _api(bob, f"/api/v1/analytics/user/{bob.pk}", 90)
+    assert (report["platforms"], report["devices"]) == ({"android": 1, "ios": 1}, {"mobile": 2})
