@@ -82,6 +82,8 @@ class UserReportSerializer(s.Serializer):
     plays_by_hour = s.ListField(child=s.IntegerField(), help_text="24 counts, hour 0 (UTC) first")
     plays_by_weekday = s.ListField(child=s.IntegerField(), help_text="7 counts, Monday first")
     plays_over_time = PlaysPoint(many=True)
+    platforms = s.DictField(child=s.IntegerField(), help_text="Plays per platform")
+    devices = s.DictField(child=s.IntegerField(), help_text="Plays per device type")
 
 
 class TrackReportSerializer(PlayStatsSerializer):

@@ -348,3 +348,65 @@ def track_page_data(*, track_id: int, user) -> dict:
     more = list(tracks_for_listener(artist_tracks(artist=track.artist, user=user).exclude(pk=track.pk),
                                     user=user)[:8])
     return {"track": track, "more_by_artist": more}
+
+
+# --- the artists' studio (catalog/studio_views.py): only the signed-in artist's own rows ---------------
+STUDIO_PAGE_SIZE = 50
+
+
+def studio_artist(*, user) -> Artist | None:
+    """The artist profile the studio works on: the user's own (artists, and admins who have one)."""
+    from accounts.permissions import user_is_artist_or_admin
+
+    if not user_is_artist_or_admin(user):
+        return None
+    return Artist.objects.filter(user=user).first()
+
+
+def _studio_tracks(*, user, artist: Artist) -> QuerySet[Track]:
+    # visible_to first (the one rule), then narrowed to this artist: another artist's id is unknown here.
+    return Track.objects.visible_to(user).filter(artist=artist).select_related("artist", "album", "genre")
+
+
+def studio_track_page(*, user, artist: Artist, cursor: str | None) -> KeysetPage:
+    """The artist's tracks, newest first, with their listens counted (one query a page)."""
+    from analytics.models import ListeningHistory
+
+    tracks = _studio_tracks(user=user, artist=artist).annotate(
+        plays=_count(ListeningHistory.objects.all(), track_id="pk"))
+    # newest first by id (ids grow with creation; keyset cursors carry ints and dates, not datetimes)
+    return keyset_page(tracks, key="id", descending=True, cursor=cursor, size=STUDIO_PAGE_SIZE)
+
+
+def studio_track_get(*, user, artist: Artist, track_id: int) -> Track:
+    """One of the artist's own tracks; Track.DoesNotExist for anyone else's (the page answers 404)."""
+    return _studio_tracks(user=user, artist=artist).get(pk=track_id)
+
+
+def studio_albums(*, user, artist: Artist) -> list[Album]:
+    """The artist's albums, newest first, with how many tracks each holds and its listens."""
+    from analytics.models import ListeningHistory
+
+    return list(albums_with_cover(
+        Album.objects.visible_to(user).filter(artist=artist).select_related("artist").annotate(
+            track_count=_count(Track.objects.all(), album_id="pk"),
+            plays=_count(ListeningHistory.objects.all(), track__album_id="pk"),
+        )).order_by(F("release_date").desc(nulls_last=True), "-id"))
+
+
+def studio_album_get(*, user, artist: Artist, album_id: int) -> Album:
+    """One of the artist's own albums; Album.DoesNotExist for anyone else's."""
+    return Album.objects.visible_to(user).filter(artist=artist).select_related("artist").get(pk=album_id)
+
+
+def delete_impact(*, track_ids: list[int]) -> dict:
+    """What goes with these tracks when they are deleted: playlist entries (and playlists), favourites."""
+    from playlists.models import Favorite, PlaylistTrack
+
+    entries = PlaylistTrack.objects.filter(track_id__in=track_ids)
+    return {
+        "tracks": len(track_ids),
+        "playlist_entries": entries.count(),
+        "playlists": entries.values("playlist_id").distinct().count(),
+        "favourites": Favorite.objects.filter(track_id__in=track_ids).count(),
+    }

@@ -4,8 +4,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.permissions import user_can_edit_catalog_object, user_is_admin, user_is_artist
 
@@ -212,4 +214,62 @@ def track_delete(*, actor, track: Track) -> None:
     playlists_drop_track(track_id=track.pk)
     search_index_track_changes(tracks=[track])  # the id leaves the index, its artist and album are re-ranked
     track.delete()
+    catalog_cache_invalidate()
+
+
+# --- covers and album deletion (the artists' studio pages and any other caller) ------------------
+
+def album_cover_set(*, actor, album: Album, data: bytes) -> Album:
+    """Replace an album's cover with `data` after the same checks as every cover (catalog.covers).
+
+    The image is re-encoded as a JPEG of at most 600 px a side: what was sent is never stored
+    as is (no hostile image reaches a listener's browser).
+    """
+    import io
+
+    from django.core.files.base import ContentFile
+    from PIL import Image
+
+    from .covers import open_cover
+
+    _require_can_edit(actor, album)
+    image = open_cover(data)  # CoverRejected (a ValueError with the reason) for a bad image
+    biggest = max(settings.COVER_SIZES)
+    image.thumbnail((biggest, biggest), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=85, optimize=True)
+    old = album.cover_image.name if album.cover_image else None
+    with transaction.atomic():
+        album.cover_image.save(f"album-{album.pk}.jpg", ContentFile(out.getvalue()), save=False)
+        album.save(update_fields=["cover_image", "updated_at"])
+        catalog_cache_invalidate()
+    if old and old != album.cover_image.name:
+        album.cover_image.storage.delete(old)
+    return album
+
+
+def track_cover_set(*, actor, track: Track, data: bytes) -> Track:
+    """Replace a track's cover thumbnails (64/300/600) with `data`, checked as every cover is."""
+    _require_can_edit(actor, track)
+    from .covers import cover_store_for_track
+
+    cover_store_for_track(track_id=track.pk, data=data)  # CoverRejected for a bad image
+    Track.objects.filter(pk=track.pk).update(updated_at=timezone.now())
+    catalog_cache_invalidate()
+    return track
+
+
+@transaction.atomic
+def album_delete(*, actor, album: Album) -> None:
+    """Delete an album and its tracks; playlists that held them close their gaps, favourites of them go."""
+    from playlists.services import playlists_drop_track
+
+    _require_can_edit(actor, album)
+    tracks = list(Track.objects.filter(album=album).order_by("pk"))
+    for track in tracks:
+        playlists_drop_track(track_id=track.pk)
+    search_index_track_changes(tracks=tracks)
+    search_index_enqueue(entity="album", ids=[album.pk])
+    Track.objects.filter(pk__in=[track.pk for track in tracks]).delete()
+    album.delete()
     catalog_cache_invalidate()

@@ -30,4 +30,5 @@ urlpatterns = [
     path("", include("playlists.urls")),
     path("", include("search.urls")),
     path("", include("analytics.urls")),
+    path("", include("catalog.studio_urls")),
 ]

@@ -66,7 +66,7 @@ def _tracks_by_id(ids) -> dict[int, Track]:
 
 
 def user_listening_report(*, user_id: int, period: Period, top: int = 10) -> dict:
-    """Listening time, plays, top tracks/artists/genres, plays by hour and weekday of one user."""
+    """Listening time, plays, top tracks/artists/genres, plays by hour and weekday, platform/device split of one user."""
     client = get_client()
     where, params = "user_id = %(user_id)s", {"user_id": user_id, **period.params()}
     stats = _stats(client, where, params)
@@ -101,6 +101,8 @@ def user_listening_report(*, user_id: int, period: Period, top: int = 10) -> dic
         "plays_by_hour": [int(by_hour.get(h, 0)) for h in range(24)],
         "plays_by_weekday": [int(by_weekday.get(d, 0)) for d in range(1, 8)],  # Monday first
         "plays_over_time": _plays_series(client, period, where, params),
+        "platforms": _split(client, "platform", where, params),
+        "devices": _split(client, "device_type", where, params),
     }
 
 
