@@ -6,10 +6,10 @@ import unicodedata
 
 from django.db.models import Count, F, Max, Q
 
-from catalog.models import Album, Artist, Genre, Track
+from catalog.models import Artist, Genre, Track
 
 from . import selectors, serializers as s
-from .envelope import iso, not_found
+from .envelope import not_found
 from .params import parse_id
 from .registry import method
 

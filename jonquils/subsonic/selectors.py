@@ -1,7 +1,7 @@
 """Reads that shape catalog rows for Subsonic: every list a fixed number of queries, every row through visible_to."""
 from __future__ import annotations
 
-from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from catalog.models import Album, Artist, Track

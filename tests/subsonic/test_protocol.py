@@ -9,7 +9,7 @@ import pytest
 from accounts.models import SubsonicCredential
 from accounts.subsonic_credentials import subsonic_credentials_create
 
-from .conftest import WAYS, XMLNS
+from .conftest import XMLNS
 
 pytestmark = pytest.mark.django_db
 
