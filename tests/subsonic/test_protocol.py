@@ -28,6 +28,10 @@ def test_each_auth_mechanism(subsonic, auth_kind):
     subsonic.json("ping", auth=auth)
 
 
+def test_token_info_names_the_key_holder(subsonic):
+    assert subsonic.every_way("tokenInfo", auth={"apiKey": subsonic.api_key})[0]["tokenInfo"] == {"username": "sonic"}
+
+
 def test_old_protocol_versions_and_username_case_work(subsonic):
     response = subsonic.raw("ping", auth={"u": subsonic.username.upper(), "p": subsonic.password, "v": "1.2.0"})
     assert json.loads(response.content)["subsonic-response"]["status"] == "ok"
