@@ -218,6 +218,8 @@ def save_file(storage, name: str, path: str | Path, *, content_type: str) -> str
     """Store a local file under exactly `name` (keys are generated, so a clash is a bug) and return it."""
     from django.core.files import File
 
+    if not is_s3(storage):
+        return _save_local_atomically(storage, name, path)
     with open(path, "rb") as handle:
         django_file = File(handle, name=os.path.basename(name))
         django_file.content_type = content_type
@@ -226,6 +228,28 @@ def save_file(storage, name: str, path: str | Path, *, content_type: str) -> str
         storage.delete(saved)
         raise RuntimeError(f"storage key {name!r} already existed")
     return saved
+
+
+def _save_local_atomically(storage, name: str, path: str | Path) -> str:
+    """Copy to a temporary file beside the target, then link it in: a reader never sees a half-written object.
+
+    (FileSystemStorage writes the target in place, so a concurrent stream of a transcode just being
+    stored served its first bytes only.) os.link fails if the name exists: a clash stays an error.
+    """
+    target = Path(storage.path(name))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+    try:
+        with os.fdopen(handle, "wb") as out, open(path, "rb") as source:
+            shutil.copyfileobj(source, out)
+        os.chmod(temporary, getattr(storage, "file_permissions_mode", None) or 0o644)
+        try:
+            os.link(temporary, target)
+        except FileExistsError:
+            raise RuntimeError(f"storage key {name!r} already existed") from None
+    finally:
+        os.unlink(temporary)
+    return name
 
 
 def presigned_url(storage, name: str, *, expire_s: int, content_type: str | None = None) -> str:

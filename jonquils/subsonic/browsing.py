@@ -6,11 +6,11 @@ import unicodedata
 
 from django.db.models import Count, Exists, F, Max, OuterRef, Q
 
-from catalog.models import Album, Artist, Genre, Track, TrackArtist
+from catalog.models import Artist, Genre, Track, TrackArtist
 from catalog.selectors import album_credited_to, credited_on
 
 from . import selectors, serializers as s
-from .envelope import iso, not_found
+from .envelope import not_found
 from .params import parse_id
 from .registry import method
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from django.core.cache import cache
-from django.db.models import F, Max, OuterRef, Q, Subquery
+from django.db.models import Max, OuterRef, Subquery
 from django.db.models.functions import ExtractYear
 
 from analytics.models import ListeningHistory

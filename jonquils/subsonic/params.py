@@ -12,11 +12,12 @@ class Params:
     def __init__(self, request):
         merged: dict[str, list[str]] = {}
         sources = [request.GET]
+        self.body_error: str | None = None
         if request.method == "POST":
             try:
                 sources.append(request.POST)
-            except Exception:  # noqa: BLE001 - an unreadable form body: the query string still counts
-                pass
+            except Exception as exc:  # noqa: BLE001 - too many fields, too large, bad encoding
+                self.body_error = f"The form body could not be read ({type(exc).__name__}): send fewer or smaller fields."
         for source in sources:
             for key in source:
                 merged.setdefault(key, []).extend(source.getlist(key))

@@ -36,7 +36,8 @@ def get_playlists(ctx):
         if found is None:
             raise not_found("User")
         owner_id = found.pk
-    playlists = playlist_selectors.playlist_list_for_user(user=ctx.user, owner_id=owner_id)[:1000]
+    playlists = selectors.playlists_with_visible_totals(
+        playlist_selectors.playlist_list_for_user(user=ctx.user, owner_id=owner_id), ctx.user)[:1000]
     return {"playlists": {"playlist": [s.playlist(p) for p in playlists]}}
 
 

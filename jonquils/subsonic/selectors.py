@@ -1,7 +1,7 @@
 """Reads that shape catalog rows for Subsonic: every list a fixed number of queries, every row through visible_to."""
 from __future__ import annotations
 
-from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from catalog.models import Album, Artist, Track
@@ -42,3 +42,15 @@ def artists_for(user) -> QuerySet[Artist]:
 
 def album_tracks(user, album_pk: int) -> list[Track]:
     return list(tracks_for(user).filter(album_id=album_pk).order_by(*ALBUM_TRACK_ORDER))
+
+
+def playlists_with_visible_totals(playlists, user):
+    """Replace track_count / duration_ms with those of the entries the user may play (what getPlaylist lists)."""
+    from playlists.models import PlaylistTrack
+
+    entries = (PlaylistTrack.objects.filter(playlist_id=OuterRef("pk"), track__in=Track.objects.visible_to(user).values("pk"))
+               .order_by().values("playlist_id"))
+    return playlists.annotate(
+        track_count=Coalesce(Subquery(entries.annotate(n=Count("pk")).values("n")[:1]), 0),
+        duration_ms=Coalesce(Subquery(entries.annotate(d=Sum("track__duration_ms")).values("d")[:1]), 0,
+                             output_field=IntegerField()))

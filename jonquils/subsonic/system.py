@@ -7,7 +7,7 @@ from .envelope import NOT_AUTHORIZED, SubsonicError
 from .registry import method
 
 # (name, versions): what this server implements of OpenSubsonic's extensions.
-EXTENSIONS = (("formPost", [1]), ("apiKeyAuthentication", [1]), ("songLyrics", [1]), ("transcodeOffset", [1]))
+EXTENSIONS = (("formPost", [1]), ("apiKeyAuthentication", [1]), ("songLyrics", [1]), ("transcodeOffset", [1]))  # tokenInfo: apiKey
 
 
 @method("ping")
@@ -52,3 +52,9 @@ def start_scan(ctx):
     status = _scan_status()
     status["scanStatus"]["scanning"] = True
     return status
+
+
+@method("tokenInfo")
+def token_info(ctx):
+    """Whose API key this is (apiKeyAuthentication extension)."""
+    return {"tokenInfo": {"username": ctx.user.username}}

@@ -8,7 +8,7 @@ from playlists import annotations, selectors as playlist_selectors, services as 
 
 from . import selectors, serializers as s
 from .browsing import track_for
-from .envelope import MISSING_PARAMETER, NOT_AUTHORIZED, SubsonicError, iso, missing
+from .envelope import MISSING_PARAMETER, NOT_AUTHORIZED, SubsonicError, iso
 from .lists import songs_answer
 from .params import parse_id
 from .registry import method

@@ -47,6 +47,8 @@ def _answer(request, params, name: str) -> HttpResponse:
     try:
         if method is None:
             raise SubsonicError(NOT_FOUND, f"Unknown method '{name}'.")
+        if params.body_error:
+            raise SubsonicError(MISSING_PARAMETER, params.body_error)
         ctx = Context(request=request, params=params)
         if method.auth:
             ctx.user = authenticate(request, params)

@@ -77,12 +77,12 @@ class Subsonic:
         assert root.get("status") == ("ok" if ok else "failed"), response.content[:400]
         return root
 
-    def every_way(self, method: str, params=None, *, ok: bool = True, schema: str | None = None) -> list[dict]:
+    def every_way(self, method: str, params=None, *, ok: bool = True, schema: str | None = None, **kw) -> list[dict]:
         """The same call in each transport, JSON validated against the spec and XML parsed; the JSON answers."""
         answers = []
         for way in WAYS:
-            answers.append(self.json(method, params, way=way, ok=ok, schema=schema))
-            self.xml(method, params, way=way, ok=ok)
+            answers.append(self.json(method, params, way=way, ok=ok, schema=schema, **kw))
+            self.xml(method, params, way=way, ok=ok, **kw)
         return answers
 
     def error(self, method: str, params=None, *, code: int, **kw) -> str:

@@ -85,3 +85,21 @@ def test_cover_art_of_song_album_artist_and_playlist(subsonic, listener):
     assert big.size == (600, 600)
     bare = stored_track(title="Bare")
     subsonic.error("getCoverArt", {"id": str(bare.pk)}, code=70)
+
+
+def test_binary_methods_answer_in_every_transport(subsonic):
+    from .conftest import WAYS
+
+    track = stored_track(title="Everywhere", cover=True)
+    admin = AdminFactory()
+    from accounts.subsonic_credentials import subsonic_credentials_create
+
+    admin_auth = {"u": admin.username, "p": subsonic_credentials_create(user=admin).password}
+    for way in WAYS:
+        stream = subsonic.raw("stream", {"id": str(track.pk)}, way=way, fmt=None)
+        assert stream.status_code == 200 and stream["Content-Type"] == "audio/mpeg", way
+        assert len(_bytes(stream)) == track.file_size
+        cover = subsonic.raw("getCoverArt", {"id": f"al-{track.album_id}", "size": 64}, way=way, fmt=None)
+        assert cover.status_code == 200 and cover["Content-Type"] == "image/jpeg", way
+        download = subsonic.raw("download", {"id": str(track.pk)}, way=way, fmt=None, auth=admin_auth)
+        assert download.status_code == 200 and len(_bytes(download)) == track.file_size, way

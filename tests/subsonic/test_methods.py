@@ -236,3 +236,16 @@ def test_get_indexes_if_modified_since(subsonic, library):
     assert [i["name"] for i in indexes["index"]] == ["A", "B"]  # "The Abba" files under A
     later = subsonic.json("getIndexes", {"ifModifiedSince": indexes["lastModified"]})["indexes"]
     assert later["index"] == []
+
+
+def test_playlist_totals_count_only_playable_entries(subsonic, library, listener):
+    from playlists.models import PlaylistTrack
+    from tests.factories import PlaylistFactory
+
+    playlist = PlaylistFactory(owner=listener, title="Mixed")
+    PlaylistTrack.objects.create(playlist=playlist, track=library["tracks"][0], position=0)
+    PlaylistTrack.objects.create(playlist=playlist, track=library["hidden"], position=1)
+    listed = subsonic.json("getPlaylists")["playlists"]["playlist"]
+    shown = subsonic.json("getPlaylist", {"id": f"pl-{playlist.pk}"})["playlist"]
+    assert listed[0]["songCount"] == shown["songCount"] == len(shown["entry"]) == 1
+    assert listed[0]["duration"] == shown["duration"] == 180

@@ -9,7 +9,7 @@ import pytest
 from accounts.models import SubsonicCredential
 from accounts.subsonic_credentials import subsonic_credentials_create
 
-from .conftest import WAYS, XMLNS
+from .conftest import XMLNS
 
 pytestmark = pytest.mark.django_db
 
@@ -26,6 +26,10 @@ def test_each_auth_mechanism(subsonic, auth_kind):
             "token": subsonic.auth(),
             "api_key": {"apiKey": subsonic.api_key}}[auth_kind]
     subsonic.json("ping", auth=auth)
+
+
+def test_token_info_names_the_key_holder(subsonic):
+    assert subsonic.every_way("tokenInfo", auth={"apiKey": subsonic.api_key})[0]["tokenInfo"] == {"username": "sonic"}
 
 
 def test_old_protocol_versions_and_username_case_work(subsonic):
@@ -148,3 +152,18 @@ def test_inactive_user_cannot_sign_in(subsonic, listener):
     listener.is_active = False
     listener.save()
     subsonic.error("ping", code=40)
+
+
+def test_bad_bodies_get_a_clear_error_and_change_nothing(subsonic, library, listener):
+    from playlists.models import Playlist
+
+    many = "&".join(f"songId={n}" for n in range(5000))
+    response = subsonic.client.post("/rest/createPlaylist?f=json", data=f"name=Huge&{many}",
+                                    content_type="application/x-www-form-urlencoded")
+    error = json.loads(response.content)["subsonic-response"]["error"]
+    assert error["code"] == 10 and "form body" in error["message"]
+    subsonic.error("createPlaylist", {"name": "x", "songId": ["1x"]}, code=70)
+    subsonic.error("getAlbumList2", {"type": "newest", "offset": "-1"}, code=10)
+    subsonic.error("getSong", {"id": "9" * 40}, code=70)
+    subsonic.error("getSong", {"id": "1\x00"}, code=70)
+    assert not Playlist.objects.filter(owner=listener).exists()

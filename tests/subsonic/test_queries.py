@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.factories import AlbumFactory, ArtistFactory, GenreFactory, TrackFactory
+from tests.factories import ArtistFactory, GenreFactory
 
 pytestmark = pytest.mark.django_db
 
