@@ -165,3 +165,14 @@ def test_pages_link_every_credited_artist(client, feat):
     assert _links(album_html, feat["various"]) >= 1  # the album's own artist in its header
     assert "feat." in track_html and "Eres · Café Tacvba feat. Ana Tijoux &amp; Mon Laferte" in track_html  # <title>
     assert 'data-track-id="%d"' % feat["track"].id in ana_html  # the featured artist's page lists the track
+
+
+def test_the_artist_filters_of_the_lists_keep_what_credits_the_artist(feat):
+    client = client_for()
+    tracks = client.get(f"{V1}/tracks/", {"artist": feat["mon"].id}).json()["results"]
+    assert [t["id"] for t in tracks] == [feat["track"].id]
+    albums = client.get(f"{V1}/albums/", {"artist": feat["various"].id}).json()["results"]
+    assert [a["id"] for a in albums] == [feat["album"].id]
+    assert client.get(f"{V1}/albums/", {"artist": feat["mon"].id}).json()["results"] == []  # a track's credit, not the album's
+    response = client.get(f"{V1}/tracks/", {"artist": "abc"})
+    assert response.status_code == 400 and response.json()["error"] == "invalid"
