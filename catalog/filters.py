@@ -22,8 +22,12 @@ def _id_filter(field_name: str, label: str) -> django_filters.NumberFilter:
     return django_filters.NumberFilter(field_name=field_name, label=label, min_value=1, max_value=BIGINT_MAX, decimal_places=0)
 
 
+def _credited_filter(label: str, method: str) -> django_filters.NumberFilter:
+    return django_filters.NumberFilter(label=label, min_value=1, max_value=BIGINT_MAX, decimal_places=0, method=method)
+
+
 class TrackFilter(django_filters.FilterSet):
-    artist = _id_filter("artist_id", "Artist id")
+    artist = _credited_filter("Artist id: tracks crediting the artist, main or featured", "filter_artist")
     album = _id_filter("album_id", "Album id")
     genre = _id_filter("genre_id", "Genre id")
     year = django_filters.NumberFilter(
@@ -45,12 +49,21 @@ class TrackFilter(django_filters.FilterSet):
     def filter_ordering(self, queryset, name, value):
         return queryset.order_by(*TRACK_ORDERINGS[value])
 
+    def filter_artist(self, queryset, name, value):
+        from .selectors import credited_on
+
+        return queryset.filter(credited_on(int(value)))
+
 
 class AlbumFilter(django_filters.FilterSet):
-    artist = _id_filter("artist_id", "Artist id")
+    artist = _credited_filter("Artist id: albums whose own artists include the artist", "filter_artist")
     year = django_filters.NumberFilter(field_name="release_date__year", min_value=1, max_value=9999, decimal_places=0)
 
     class Meta:
         model = Album
         fields: list[str] = []
 
+    def filter_artist(self, queryset, name, value):
+        from .selectors import album_credited_to
+
+        return queryset.filter(album_credited_to(int(value)))

@@ -134,6 +134,16 @@ def credits_display(credits: Iterable[Credit]) -> str:
     return "".join(sep + credit.name for sep, credit in credit_parts(credits))
 
 
+def display_artists_of(*, track_ids: list[int]) -> dict[int, str]:
+    """track id -> "A feat. B" for tracks that have credit rows, in one query (no Track rows loaded)."""
+    credits: dict[int, list[Credit]] = {}
+    rows = (TrackArtist.objects.filter(track_id__in=track_ids).order_by("track_id", "position")
+            .values_list("track_id", "artist_id", "artist__name", "role"))
+    for track_id, artist_id, name, role in rows:
+        credits.setdefault(track_id, []).append(Credit(artist=Artist(pk=artist_id, name=name), role=role))
+    return {track_id: credits_display(found) for track_id, found in credits.items()}
+
+
 def track_display_artist(track: Track) -> str:
     return credits_display(track_credits(track))
 

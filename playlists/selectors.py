@@ -7,7 +7,7 @@ from datetime import datetime
 from django.db.models import BooleanField, Count, Exists, F, OuterRef, QuerySet, Sum, Value
 
 from catalog.models import Track
-from catalog.selectors import credits_prefetch
+from catalog.selectors import credits_prefetch, display_artists_of
 
 from .models import Favorite, Playlist, PlaylistTrack, PlayQueue, PlayQueueEntry
 
@@ -142,10 +142,15 @@ MAX_QUEUE_TRACKS_PER_READ = 500
 
 
 def play_queue_tracks(*, user, track_ids: list[int]) -> list[dict]:
-    """What a player shows for each of these tracks (the ones the user may play), in one query."""
-    return list(
+    """What a player shows for each of these tracks (the ones the user may play), in two queries
+    (the rows, then their credited artists for `display_artist`)."""
+    rows = list(
         Track.objects.visible_to(user).filter(pk__in=set(track_ids[:MAX_QUEUE_TRACKS_PER_READ]))
         .values("id", "title", "duration_ms", "artist_id", "album_id", artist_name=F("artist__name"),
                 album_title=F("album__title"))
         .order_by("id")
     )
+    shown = display_artists_of(track_ids=[row["id"] for row in rows])
+    for row in rows:
+        row["display_artist"] = shown.get(row["id"], row["artist_name"])
+    return rows

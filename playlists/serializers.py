@@ -149,5 +149,6 @@ class PlayQueueTrackOutputSerializer(serializers.Serializer):
     duration_ms = serializers.IntegerField(allow_null=True)
     artist_id = serializers.IntegerField()
     artist_name = serializers.CharField()
+    display_artist = serializers.CharField(help_text='Every credited artist: "A feat. B"')
     album_id = serializers.IntegerField(allow_null=True)
     album_title = serializers.CharField(allow_null=True)

@@ -257,17 +257,15 @@ def _load(*, registry_id: int, token: int, facts: FileFacts) -> Track | None:
         upload = TrackUpload.objects.select_for_update().filter(registry_entry_id=registry_id).order_by("id").first()
         uploader = upload.uploader if upload else None
         tags = facts.tags
-        album_names = tags.get("album_artists") or []
+        album_names = (tags.get("album_artists") or []) if tags["album"] else []  # no album, no album artists
         _lock_credited_names(uploader=uploader, names=[tags["artist"], *(c["name"] for c in tags.get("artists") or []),
                                                        *album_names, UNKNOWN_ARTIST])
         artist = _artist_for(uploader=uploader, tag_artist=tags["artist"])
         # The album belongs to its own artists ("Various Artists" of a compilation), not to each
         # track's; an artist's upload stays on the artist's profile.
-        if (uploader is not None and uploader.is_artist) or not album_names:
-            album_owner, album_artists = artist, [_artist_named(name) for name in album_names[1:]]
-        else:
-            album_owner = _artist_named(album_names[0])
-            album_artists = [_artist_named(name) for name in album_names[1:]]
+        own_upload = uploader is not None and uploader.is_artist  # the first album artist is then the profile
+        album_owner = artist if own_upload or not album_names else _artist_named(album_names[0])
+        album_artists = [_artist_named(name) for name in album_names[1:]]
         album = _album_for(owner=album_owner, album_artists=album_artists, title=tags["album"], year=tags["year"])
         track = (Track.objects.filter(artist=artist, checksum=facts.checksum).order_by("id").first()
                  or Track.objects.filter(file_path=entry.file_path).order_by("id").first())

@@ -391,7 +391,7 @@
     el.root.dataset.trackId = String(id);
     if (info && !info.missing) {
       el.title.textContent = info.title; el.title.href = urlFor("track", id);
-      el.artist.textContent = info.artist_name; el.artist.href = urlFor("artist", info.artist_id);
+      el.artist.textContent = info.display_artist || info.artist_name; el.artist.href = urlFor("artist", info.artist_id);
       // htmx boosts a link with the href it had when processed: process again so it navigates without a reload
       if (window.htmx) window.htmx.process(el.title.parentElement);
     } else {
@@ -404,7 +404,7 @@
     }
     if ("mediaSession" in navigator && info && !info.missing) {
       navigator.mediaSession.metadata = new MediaMetadata({
-        title: info.title, artist: info.artist_name, album: info.album_title || "",
+        title: info.title, artist: info.display_artist || info.artist_name, album: info.album_title || "",
         artwork: [64, 300, 600].map(function (size) { return { src: coverUrl(id, size), sizes: size + "x" + size, type: "image/jpeg" }; }),
       });
     }
@@ -462,7 +462,7 @@
     var jump = document.createElement("button");
     jump.type = "button"; jump.className = "player__qjump"; jump.dataset.queueAction = "jump";
     var title = info && !info.missing ? info.title : (info ? t.unavailable : t.loading);
-    var artist = info && !info.missing ? info.artist_name : "";
+    var artist = info && !info.missing ? (info.display_artist || info.artist_name) : "";
     jump.setAttribute("aria-label", t.jump + ": " + title + (artist ? " — " + artist : ""));
     var num = document.createElement("span"); num.className = "player__qnum"; num.textContent = String(index + 1);
     var text = document.createElement("span"); text.className = "player__qtext";

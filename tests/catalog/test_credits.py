@@ -165,3 +165,28 @@ def test_pages_link_every_credited_artist(client, feat):
     assert _links(album_html, feat["various"]) >= 1  # the album's own artist in its header
     assert "feat." in track_html and "Eres · Café Tacvba feat. Ana Tijoux &amp; Mon Laferte" in track_html  # <title>
     assert 'data-track-id="%d"' % feat["track"].id in ana_html  # the featured artist's page lists the track
+
+
+def test_the_artist_filters_of_the_lists_keep_what_credits_the_artist(feat):
+    client = client_for()
+    tracks = client.get(f"{V1}/tracks/", {"artist": feat["mon"].id}).json()["results"]
+    assert [t["id"] for t in tracks] == [feat["track"].id]
+    albums = client.get(f"{V1}/albums/", {"artist": feat["various"].id}).json()["results"]
+    assert [a["id"] for a in albums] == [feat["album"].id]
+    assert client.get(f"{V1}/albums/", {"artist": feat["mon"].id}).json()["results"] == []  # a track's credit, not the album's
+    response = client.get(f"{V1}/tracks/", {"artist": "abc"})
+    assert response.status_code == 400 and response.json()["error"] == "invalid"
+
+
+def test_the_player_shows_every_credited_artist_in_two_queries(feat, django_assert_max_num_queries):
+    plain = TrackFactory(title="Plain")  # no credit rows: its artist alone
+    more = [credited_track(ArtistFactory(), (ArtistFactory(name=f"Guest {i}"), CreditRole.FEATURED)) for i in range(30)]
+    client = client_for(UserFactory())
+    ids = ",".join(str(t.pk) for t in [feat["track"], plain, *more])
+    with django_assert_max_num_queries(3):  # the user, the tracks, their credits
+        rows = client.get(f"{V1}/me/play-queue/tracks", {"ids": ids}).json()
+    shown = {row["id"]: row["display_artist"] for row in rows}
+    assert shown[feat["track"].pk] == "Café Tacvba feat. Ana Tijoux & Mon Laferte"
+    assert shown[plain.pk] == plain.artist.name
+    assert all(shown[t.pk].endswith(f" feat. Guest {i}") for i, t in enumerate(more))
+    assert {row["artist_name"] for row in rows if row["id"] == feat["track"].pk} == {"Café Tacvba"}  # unchanged field

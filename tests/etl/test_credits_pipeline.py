@@ -196,3 +196,10 @@ def test_an_absurd_number_of_credits_is_capped(tmp_path):
     audio["artist"] = [f"Artist {n}" for n in range(500)]
     audio.save()
     assert len(read_tags(flac)["artists"]) == 20
+
+
+def test_an_album_artist_without_an_album_creates_no_artist(local_bucket):
+    drop("f/1.mp3", make_audio("mp3", tags={"title": "Single", "artist": "Solo", "albumartist": "Various Artists"}))
+    run_pipeline()
+    assert Track.objects.get().album is None
+    assert list(Artist.objects.values_list("name", flat=True)) == ["Solo"]

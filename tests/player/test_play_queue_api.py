@@ -149,7 +149,8 @@ def test_queue_tracks_gives_what_the_player_shows_for_visible_tracks_only():
     by_id = {row["id"]: row for row in rows}
     assert set(by_id) == {a.id, b.id}
     assert by_id[a.id] == {"id": a.id, "title": a.title, "duration_ms": a.duration_ms, "artist_id": a.artist_id,
-                           "artist_name": a.artist.name, "album_id": a.album_id, "album_title": a.album.title}
+                           "artist_name": a.artist.name, "display_artist": a.artist.name, "album_id": a.album_id,
+                           "album_title": a.album.title}
     assert by_id[b.id]["album_id"] is None
     assert_error(client_for(user).get(f"{URL}/tracks", {"ids": ",".join(["1"] * 501)}), 400, fields={"ids"})
     assert_error(client_for(user).get(f"{URL}/tracks", {"ids": "1,a"}), 400, fields={"ids"})
