@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections import Counter
 
 from catalog.models import Artist, Track
+from catalog.selectors import track_artists, with_credits
 
 from ..clickhouse import get_client
 from ..clickhouse.migrations import CREDITED_ARTISTS
@@ -62,7 +63,7 @@ def _top(client, column: str, where: str, params: dict, limit: int) -> list[tupl
 
 
 def _tracks_by_id(ids) -> dict[int, Track]:
-    return Track.objects.select_related("artist", "genre").in_bulk(list(ids))
+    return with_credits(Track.objects.select_related("artist", "genre")).in_bulk(list(ids))
 
 
 def user_listening_report(*, user_id: int, period: Period, top: int = 10) -> dict:
@@ -77,7 +78,8 @@ def user_listening_report(*, user_id: int, period: Period, top: int = 10) -> dic
     for track_id, plays in per_track:
         track = tracks.get(track_id)
         if track is not None:
-            artist_plays[(track.artist_id, track.artist.name)] += plays
+            for artist in track_artists(track):  # "A feat. B" is a play of A's and of B's
+                artist_plays[(artist.pk, artist.name)] += plays
             if track.genre_id:
                 genre_plays[(track.genre_id, track.genre.name)] += plays
     by_hour = dict(client.query(

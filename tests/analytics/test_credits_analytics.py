@@ -104,3 +104,10 @@ def test_bad_credited_ids_are_refused_before_anything_is_buffered():
         events.track_event_row(action="play", track_id=1, artist_id=2, user_id=3, artist_ids=[4, -5])
     row = events.track_event_row(action="play", track_id=1, artist_id=2, user_id=3, artist_ids=[4, 2, 4])
     assert row["artist_ids"] == [4, 2]  # the main artist is always credited; each artist once
+
+
+def test_a_listeners_top_artists_count_each_credited_artist(duet):
+    listener_id = duet["track"].listens.get().user_id
+    report = selectors.user_listening_report(user_id=listener_id, period=_today())
+    assert report["plays"] == 2  # two plays, whoever is credited
+    assert {(a["name"], a["plays"]) for a in report["top_artists"]} == {("Alpha", 1), ("Beta", 1), ("Gamma", 1)}
