@@ -209,6 +209,12 @@ class _CountOf(Subquery):
     output_field = IntegerField()
 
 
+def _count(queryset: QuerySet, **outer) -> Coalesce:
+    """A correlated count of `queryset` rows matching the outer row (0 when none)."""
+    counted = queryset.filter(**{k: OuterRef(v) for k, v in outer.items()}).order_by()
+    return Coalesce(Subquery(counted.values(*outer).annotate(n=Count("pk")).values("n")[:1]), 0)
+
+
 def _credited_to_outer(model_credits, *, key: str) -> Q:
     """Rows whose owner column or a credit row names the outer artist (OuterRef twice: inside Exists)."""
     return Q(artist_id=OuterRef("pk")) | Q(Exists(model_credits.objects.filter(
