@@ -30,7 +30,8 @@ def _series(name: str, *counts: str) -> type[s.Serializer]:
 
 
 PlaysPoint = _series("PlaysPoint", "plays")
-ArtistDayPoint = _series("ArtistDayPoint", "plays", "likes", "playlist_adds")
+ListeningPoint = _series("ListeningPoint", "plays", "unique_listeners", "listening_time_ms")
+ArtistDayPoint = _series("ArtistDayPoint", "plays", "unique_listeners", "likes", "playlist_adds")
 ActiveUsersPoint = _series("ActiveUsersPoint", "active_users")
 RegistrationsPoint = _series("RegistrationsPoint", "registrations")
 SearchesPoint = _series("SearchesPoint", "searches")
@@ -81,7 +82,7 @@ class UserReportSerializer(s.Serializer):
     top_genres = TopGenreSerializer(many=True)
     plays_by_hour = s.ListField(child=s.IntegerField(), help_text="24 counts, hour 0 (UTC) first")
     plays_by_weekday = s.ListField(child=s.IntegerField(), help_text="7 counts, Monday first")
-    plays_over_time = PlaysPoint(many=True)
+    plays_over_time = ListeningPoint(many=True, help_text="Plays and listening time per bucket of `granularity`")
     platforms = s.DictField(child=s.IntegerField(), help_text="Plays per platform")
     devices = s.DictField(child=s.IntegerField(), help_text="Plays per device type")
 
@@ -89,7 +90,7 @@ class UserReportSerializer(s.Serializer):
 class TrackReportSerializer(PlayStatsSerializer):
     track_id = s.IntegerField()
     title = s.CharField()
-    plays_per_day = PlaysPoint(many=True, help_text="Plays per bucket of `granularity`")
+    plays_per_day = ListeningPoint(many=True, help_text="Plays, listeners and listening time per bucket of `granularity`")
 
 
 class CountrySerializer(s.Serializer):

@@ -113,6 +113,9 @@ def stats(request):
         longest, current = _streaks(report["plays_over_time"])
         context.update(hours=report["listening_time_ms"] / 3_600_000, listening=listening_time_text(report["listening_time_ms"]),
                        longest_streak=longest, current_streak=current,
+                       listening_rows=[{"date": p["date"], "minutes": round(p["listening_time_ms"] / 60_000, 1)}
+                                       for p in report["plays_over_time"]],
+                       minutes_series=[("minutes", _("Minutes listened"))],
                        plays_series=[("plays", _("Plays"))],
                        platforms=sorted(report["platforms"].items(), key=lambda kv: (-kv[1], kv[0])),
                        devices=sorted(report["devices"].items(), key=lambda kv: (-kv[1], kv[0])),
@@ -137,7 +140,8 @@ def _audience(request, *, artist):
                "unavailable": unavailable, "tab": "audience"}
     if report:
         context.update(hours=report["listening_time_ms"] / 3_600_000, listening=listening_time_text(report["listening_time_ms"]),
-                       day_series=[("plays", _("Plays")), ("likes", _("Likes")), ("playlist_adds", _("Playlist adds"))],
+                       day_series=[("plays", _("Plays")), ("unique_listeners", _("Unique listeners")),
+                                   ("likes", _("Likes")), ("playlist_adds", _("Playlist adds"))],
                        platforms=sorted(report["platforms"].items(), key=lambda kv: (-kv[1], kv[0])),
                        devices=sorted(report["devices"].items(), key=lambda kv: (-kv[1], kv[0])))
     return _render(request, "studio/audience.html", None, None, context)

@@ -12,6 +12,7 @@ from ..periods import Period
 from ._series import fill_series, rate
 
 _IN_PERIOD = "timestamp >= %(start)s AND timestamp < %(end)s"
+SERIES_FIELDS = ("plays", "unique_listeners", "listening_time_ms")
 
 _PLAY_STATS = f"""
 SELECT countIf(action = 'play') AS plays,
@@ -42,10 +43,14 @@ def _stats(client, where: str, params: dict) -> dict:
 
 
 def _plays_series(client, period: Period, where: str, params: dict) -> list[dict]:
+    """Per bucket: plays, unique (signed-in) listeners and listening time, zero-filled."""
     rows = client.rows(
-        f"SELECT toString({period.bucket('timestamp')}) AS bucket, count() AS plays FROM track_analytics "
-        f"WHERE {where} AND action = 'play' AND {_IN_PERIOD} GROUP BY bucket ORDER BY bucket", params)
-    return fill_series(period, rows, fields=("plays",))
+        f"SELECT toString({period.bucket('timestamp')}) AS bucket, count() AS plays, "
+        "uniqExactIf(user_id, user_id != 0) AS unique_listeners, sum(duration_played_ms) AS listening_time_ms "
+        f"FROM track_analytics WHERE {where} AND action = 'play' AND {_IN_PERIOD} GROUP BY bucket ORDER BY bucket",
+        params)
+    rows = [{**row, **{k: int(row[k]) for k in SERIES_FIELDS}} for row in rows]
+    return fill_series(period, rows, fields=SERIES_FIELDS)
 
 
 def _split(client, column: str, where: str, params: dict) -> dict[str, int]:
@@ -138,17 +143,21 @@ def artist_report(*, artist: Artist, period: Period, top: int = 10) -> dict:
         f"SELECT country, uniqExact(user_id) AS listeners FROM track_analytics WHERE {where} AND action = 'play' "
         f"AND user_id != 0 AND {_IN_PERIOD} GROUP BY country ORDER BY listeners DESC, country", params)[1]
     known = [{"country": c, "listeners": int(n)} for c, n in countries if c]
-    # The artist_analytics view: one row per artist and day, summed per bucket here.
+    # The artist_analytics view: one row per artist and day, summed per bucket here; unique listeners
+    # per bucket cannot be summed from days, so they come from the events themselves.
     daily = client.rows(
         f"SELECT toString({period.bucket('date')}) AS bucket, sum(plays) AS plays, sum(likes) AS likes, "
         "sum(playlist_adds) AS playlist_adds FROM artist_analytics WHERE artist_id = %(artist_id)s "
         "AND date BETWEEN %(start_date)s AND %(end_date)s GROUP BY bucket ORDER BY bucket", params)
+    listeners = {point["date"]: point["unique_listeners"] for point in _plays_series(client, period, where, params)}
+    per_day = [{**point, "unique_listeners": listeners.get(point["date"], 0)}
+               for point in fill_series(period, daily, fields=("plays", "likes", "playlist_adds"))]
     return {
         "artist_id": artist.pk,
         "name": artist.name,
         "period": period.as_dict(),
         **stats,
-        "plays_per_day": fill_series(period, daily, fields=("plays", "likes", "playlist_adds")),
+        "plays_per_day": per_day,
         "top_tracks": [{"track_id": t, "title": tracks[t].title if t in tracks else None, "plays": n} for t, n in top_tracks],
         "platforms": _split(client, "platform", where, params),
         "devices": _split(client, "device_type", where, params),

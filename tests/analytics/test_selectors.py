@@ -15,8 +15,13 @@ WEEK = Period(start=D0, end=D0 + timedelta(days=6))
 pytestmark = pytest.mark.django_db
 
 
-def _days(*plays):
-    return [{"date": (D0 + timedelta(days=i)).isoformat(), "plays": n} for i, n in enumerate(plays)]
+def _days(*points):
+    """One series point a day from D0: (plays, unique listeners, listening time in ms), or 0 for none."""
+    return [{"date": (D0 + timedelta(days=i)).isoformat(), **_point(*(p if p else (0, 0, 0)))} for i, p in enumerate(points)]
+
+
+def _point(plays, listeners, ms):
+    return {"plays": plays, "unique_listeners": listeners, "listening_time_ms": ms}
 
 
 def test_user_report_counts_plays_time_tops_and_rhythm(dataset):
@@ -44,7 +49,7 @@ def test_user_report_counts_plays_time_tops_and_rhythm(dataset):
     expected_hours[10], expected_hours[22] = 3, 1
     assert report["plays_by_hour"] == expected_hours
     assert report["plays_by_weekday"] == [2, 1, 1, 0, 0, 0, 0]
-    assert report["plays_over_time"] == _days(2, 1, 1, 0, 0, 0, 0)
+    assert report["plays_over_time"] == _days((2, 1, 240_000), (1, 1, 30_000), (1, 1, 100_000), 0, 0, 0, 0)
 
 
 def test_user_report_is_limited_to_the_period(dataset):
@@ -61,7 +66,7 @@ def test_track_report_rates_series_and_splits(dataset):
     assert report["completion_rate"] == 0.6667
     assert report["skip_rate"] == 0.0
     assert report["likes"] == 1
-    assert report["plays_per_day"] == _days(3, 0, 0, 0, 0, 0, 0)
+    assert report["plays_per_day"] == _days((3, 2, 440_000), 0, 0, 0, 0, 0, 0)
     assert report["platforms"] == {"web": 2, "ios": 1}
     assert report["devices"] == {"desktop": 2, "mobile": 1}
 
@@ -72,11 +77,13 @@ def test_track_report_rates_series_and_splits(dataset):
 def test_track_report_by_week_and_month_buckets(dataset):
     by_week = selectors.track_report(track=dataset["t1"], period=Period(start=D0, end=D0 + timedelta(days=13),
                                                                          granularity="week"))
-    assert by_week["plays_per_day"] == [{"date": D0.isoformat(), "plays": 3},
-                                        {"date": (D0 + timedelta(days=7)).isoformat(), "plays": 0}]
+    assert by_week["plays_per_day"] == [{"date": D0.isoformat(), **_point(3, 2, 440_000)},
+                                        {"date": (D0 + timedelta(days=7)).isoformat(), **_point(0, 0, 0)}]
     by_month = selectors.track_report(track=dataset["t2"], period=Period(start=D0.replace(day=1), end=D0 + timedelta(days=40),
                                                                          granularity="month"))
-    assert by_month["plays_per_day"] == [{"date": "2026-03-01", "plays": 2}, {"date": "2026-04-01", "plays": 0}]
+    # two listeners over the month: unique listeners of a bucket are counted in it, not summed from days
+    assert by_month["plays_per_day"] == [{"date": "2026-03-01", **_point(2, 2, 80_000)},
+                                         {"date": "2026-04-01", **_point(0, 0, 0)}]
 
 
 def test_artist_report_whole_catalog_top_tracks_rollup_and_countries(dataset):
@@ -89,8 +96,9 @@ def test_artist_report_whole_catalog_top_tracks_rollup_and_countries(dataset):
     assert (report["likes"], report["playlist_adds"]) == (1, 1)
     assert report["top_tracks"] == [{"track_id": t1.pk, "title": "One", "plays": 3},
                                     {"track_id": t2.pk, "title": "Two", "plays": 1}]
-    day = lambda i, p, l, a: {"date": (D0 + timedelta(days=i)).isoformat(), "plays": p, "likes": l, "playlist_adds": a}  # noqa: E731
-    assert report["plays_per_day"] == [day(0, 3, 1, 0), day(1, 1, 0, 1)] + [day(i, 0, 0, 0) for i in range(2, 7)]
+    day = lambda i, p, u, l, a: {"date": (D0 + timedelta(days=i)).isoformat(), "plays": p,  # noqa: E731
+                                 "unique_listeners": u, "likes": l, "playlist_adds": a}
+    assert report["plays_per_day"] == [day(0, 3, 2, 1, 0), day(1, 1, 1, 0, 1)] + [day(i, 0, 0, 0, 0) for i in range(2, 7)]
     assert report["platforms"] == {"web": 3, "ios": 1}
     assert report["listener_countries"] == []
     assert report["listeners_with_unknown_country"] == 2

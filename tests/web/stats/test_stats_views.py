@@ -90,8 +90,11 @@ def test_audience_equals_the_artist_report_of_the_api(client, plays, days):
     assert dict(_table_rows(html, "devices")) == {k: str(v) for k, v in api["devices"].items()}
     # the chart's table holds every bucket of the API's series, with the same counts
     chart = html.split('id="chart-audience"')[1].split("</figure>")[0]
-    rows = re.findall(r'data-x="([0-9-]+)".*?data-value="(\d+)".*?data-value="(\d+)".*?data-value="(\d+)"', chart)
-    assert rows == [(p["date"], str(p["plays"]), str(p["likes"]), str(p["playlist_adds"])) for p in api["plays_per_day"]]
+    rows = re.findall(r'data-x="([0-9-]+)".*?data-value="(\d+)".*?data-value="(\d+)".*?data-value="(\d+)"'
+                      r'.*?data-value="(\d+)"', chart)
+    assert rows == [(p["date"], str(p["plays"]), str(p["unique_listeners"]), str(p["likes"]), str(p["playlist_adds"]))
+                    for p in api["plays_per_day"]]
+    assert any(p["unique_listeners"] for p in api["plays_per_day"])
     expected = {7: 5, 30: 6, 90: 7, 365: 8}[days]  # the other artist's play never counts
     assert api["plays"] == expected
 
@@ -112,6 +115,12 @@ def test_my_stats_equals_the_user_report_of_the_api(client, plays, days):
     chart = html.split('id="chart-plays"')[1].split("</figure>")[0]
     assert re.findall(r'data-x="([0-9-]+)".*?data-value="(\d+)"', chart) == [
         (p["date"], str(p["plays"])) for p in api["plays_over_time"]]
+    # listening time per bucket, in minutes, from the same series
+    listening = html.split('id="chart-listening"')[1].split("</figure>")[0]
+    minutes = re.findall(r'data-x="([0-9-]+)".*?data-value="([0-9.]+)"', listening)
+    assert [(day, float(m)) for day, m in minutes] == [
+        (p["date"], round(p["listening_time_ms"] / 60_000, 1)) for p in api["plays_over_time"]]
+    assert any(p["listening_time_ms"] for p in api["plays_over_time"])
     if days <= 90:
         assert figures["current_streak"].startswith("3 days")  # today, yesterday, the day before (the 4th is 5 days ago)
 
