@@ -492,3 +492,18 @@ ETL_EXTRACT_MIN_AGE_S = env.float("ETL_EXTRACT_MIN_AGE_S", default=120.0)
 # An upload pending this long with no live claim is queued again by the sweep (its task was lost).
 UPLOAD_REQUEUE_AFTER_S = env.float("UPLOAD_REQUEUE_AFTER_S", default=300.0)
 # === end ETL pipeline ==================================================================
+
+# === Operations (issue 16): monitoring thresholds, alerts, health, metrics ===============
+MONITORING_STUCK_AFTER_S = env.int("MONITORING_STUCK_AFTER_S", default=3600)
+MONITORING_FAILED_WINDOW_S = env.int("MONITORING_FAILED_WINDOW_S", default=3600)
+MONITORING_LISTEN_LAG_S = env.int("MONITORING_LISTEN_LAG_S", default=600)  # a listen not in ClickHouse after this
+MONITORING_LISTEN_WINDOW_S = env.int("MONITORING_LISTEN_WINDOW_S", default=86_400)
+MONITORING_LISTEN_SAMPLE = env.int("MONITORING_LISTEN_SAMPLE", default=2000)
+MONITORING_PERF_WINDOW_S = env.int("MONITORING_PERF_WINDOW_S", default=900)
+MONITORING_PERF_MIN_REQUESTS = env.int("MONITORING_PERF_MIN_REQUESTS", default=20)
+MONITORING_ERROR_RATE_MAX = env.float("MONITORING_ERROR_RATE_MAX", default=0.05)
+MONITORING_P95_MS_MAX = env.float("MONITORING_P95_MS_MAX", default=2000.0)
+# Alerts are POSTed here (JSON) by a Celery task, under the upload-from-URL SSRF rules.
+ALERT_WEBHOOK_URL = env.str("ALERT_WEBHOOK_URL", default="")
+ALERT_WEBHOOK_TIMEOUT_S = env.float("ALERT_WEBHOOK_TIMEOUT_S", default=5.0)
+# === end operations ======================================================================
