@@ -261,6 +261,9 @@ COVER_SIZES = (64, 300, 600)
 STREAM_S3_REDIRECT = env.bool("STREAM_S3_REDIRECT", default=True)  # False: proxy S3 through Django
 STREAM_PRESIGNED_TTL_S = env.int("STREAM_PRESIGNED_TTL_S", default=600)
 STREAM_TOKEN_TTL_S = env.int("STREAM_TOKEN_TTL_S", default=3600)
+# Behind nginx: local objects are handed over with X-Accel-Redirect under this internal location
+# (deploy/nginx/jonquils.conf maps it onto MEDIA_ROOT); empty: Django sends the bytes itself.
+STREAM_X_ACCEL_PREFIX = env.str("STREAM_X_ACCEL_PREFIX", default="")
 TRANSCODE_MAX_CONCURRENT = env.int("TRANSCODE_MAX_CONCURRENT", default=2)
 TRANSCODE_WAIT_S = env.float("TRANSCODE_WAIT_S", default=30.0)
 URL_FETCH_TIMEOUT_S = env.float("URL_FETCH_TIMEOUT_S", default=30.0)
@@ -506,4 +509,12 @@ MONITORING_P95_MS_MAX = env.float("MONITORING_P95_MS_MAX", default=2000.0)
 # Alerts are POSTed here (JSON) by a Celery task, under the upload-from-URL SSRF rules.
 ALERT_WEBHOOK_URL = env.str("ALERT_WEBHOOK_URL", default="")
 ALERT_WEBHOOK_TIMEOUT_S = env.float("ALERT_WEBHOOK_TIMEOUT_S", default=5.0)
+# /health details for staff or `Authorization: Bearer <HEALTH_TOKEN>`; /health/ready cached this long.
+HEALTH_TOKEN = env.str("HEALTH_TOKEN", default="")
+HEALTH_READY_CACHE_S = env.float("HEALTH_READY_CACHE_S", default=5.0)
+# /metrics: only these networks (REMOTE_ADDR), or `Authorization: Bearer <METRICS_TOKEN>`.
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"])
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+MIDDLEWARE.insert(0, "jonquils.metrics.MetricsMiddleware")
+MIDDLEWARE.insert(1, "jonquils.outages.OutageMiddleware")  # a store down: 503 in the error format
 # === end operations ======================================================================

@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from catalog import views as catalog_views
 
-from . import pages, views
+from . import metrics, pages, views
 
 # Non-API paths answer the site's HTML pages (templates/404.html, 403.html, 500.html); /api/ keeps JSON.
 handler404 = "jonquils.api.errors.json_not_found"
@@ -15,6 +15,9 @@ handler403 = "jonquils.api.errors.json_permission_denied"
 urlpatterns = [
     path("", catalog_views.home, name="home"),
     path("health", views.health, name="health"),
+    path("health/live", views.health_live, name="health-live"),
+    path("health/ready", views.health_ready, name="health-ready"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/", include(("jonquils.api.urls", "api"), namespace="api")),
     # API documentation (issue 4): the OpenAPI 3 schema, Swagger UI and ReDoc, assets served locally.
