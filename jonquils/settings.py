@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "django_htmx",
+    "corsheaders",
     "accounts",
     "catalog",
     "playlists",
@@ -110,6 +111,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",  # before CommonMiddleware: answers preflights on /api/
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -119,7 +121,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "jonquils.pages.ContentSecurityPolicyMiddleware",
+    "jonquils.security.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "jonquils.urls"
@@ -414,6 +416,25 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = env.str("SECURE_REFERRER_POLICY", default="same-origin")
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# One Content-Security-Policy for every response (jonquils/security.py): nothing inline, no framing.
+# Streams and covers on S3 redirect to presigned URLs: that origin is allowed for media and images.
+_S3_ORIGIN = ""
+if S3_ENDPOINT_URL:
+    from urllib.parse import urlsplit as _urlsplit
+
+    _s3 = _urlsplit(S3_ENDPOINT_URL)
+    _S3_ORIGIN = f" {_s3.scheme}://{_s3.netloc}"
+CSP_POLICY = env.str("CSP_POLICY", default=(
+    f"default-src 'self'; img-src 'self' data:{_S3_ORIGIN}; media-src 'self' blob:{_S3_ORIGIN}; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"))
+# CORS (django-cors-headers): only these origins, only on /api/, bearer tokens (no cookies) across origins.
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_CREDENTIALS = False
+CORS_PREFLIGHT_MAX_AGE = env.int("CORS_PREFLIGHT_MAX_AGE", default=600)
+CORS_EXPOSE_HEADERS = ["Content-Range", "Accept-Ranges", "ETag", "X-Request-ID", "Retry-After"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2 * 1024 * 1024)
 
 # --- Logging: JSON lines to stdout and to logs/ (rotated by size) ---------------------

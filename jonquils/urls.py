@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.i18n import set_language
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from catalog import views as catalog_views
 
@@ -22,7 +22,7 @@ urlpatterns = [
     path("api/", include(("jonquils.api.urls", "api"), namespace="api")),
     # API documentation (issue 4): the OpenAPI 3 schema, Swagger UI and ReDoc, assets served locally.
     re_path(r"^api/schema/?$", SpectacularAPIView.as_view(), name="api-schema"),
-    re_path(r"^docs/?$", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    re_path(r"^docs/?$", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),  # no inline script (CSP)
     re_path(r"^redoc/?$", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     # The listener pages.
     path("i18n/setlang/", set_language, name="set_language"),

@@ -3,6 +3,7 @@ from django.http import JsonResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -11,6 +12,7 @@ from rest_framework.views import APIView
 from .health import public_components, readiness, run_checks, token_matches
 
 
+@extend_schema(exclude=True)
 @method_decorator(never_cache, name="dispatch")
 class HealthView(APIView):
     """The health report: details for staff (session or JWT) or the HEALTH_TOKEN, status only for the rest."""
