@@ -539,3 +539,4 @@ METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 MIDDLEWARE.insert(0, "jonquils.metrics.MetricsMiddleware")
 MIDDLEWARE.insert(1, "jonquils.outages.OutageMiddleware")  # a store down: 503 in the error format
 # === end operations ======================================================================
+POSTGRES_BIN_DIR = env.str("POSTGRES_BIN_DIR", default="")  # pg_dump/pg_restore (manage.py backup); empty: the embedded server's
