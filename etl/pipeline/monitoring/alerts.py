@@ -30,7 +30,8 @@ def _notify(alert: Alert, event: str) -> None:
         from etl.tasks import alert_webhook_task
 
         alert_id = alert.pk
-        transaction.on_commit(lambda: alert_webhook_task.delay(alert_id, event))
+        # robust: with the broker down (often the very alert being sent) monitoring goes on; the log has it
+        transaction.on_commit(lambda: alert_webhook_task.delay(alert_id, event), robust=True)
 
 
 def alert_upsert(*, source: str, finding: Finding) -> Alert:
