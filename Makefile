@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f
 CHROMIUM := $(or $(CHROMIUM_PATH),/usr/bin/chromium)
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install browser messages axe run test check clean-var
+.PHONY: install browser deploy-tools messages axe run test check clean-var
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,18 @@ $(CHROMIUM):
 		|| { echo "Could not install Chromium with apt-get (root or sudo is needed for the page tests)." >&2; exit 1; }
 
 browser: $(CHROMIUM)
+
+# The deploy tests (tests/jonquils/test_deploy.py) validate docker-compose.yml with Debian's
+# docker-compose (no engine needed) and run Debian's nginx in front of the test server.
+NGINX_BIN   := $(or $(shell command -v nginx),/usr/sbin/nginx)
+COMPOSE_BIN := $(or $(shell command -v docker-compose),/usr/bin/docker-compose)
+$(NGINX_BIN) $(COMPOSE_BIN):
+	@echo "Installing Debian's nginx and docker-compose for the deploy tests …"
+	@$(SUDO) apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+		--no-install-recommends nginx docker-compose >/dev/null \
+		|| { echo "Could not install nginx and docker-compose with apt-get (root or sudo is needed)." >&2; exit 1; }
+
+deploy-tools: $(NGINX_BIN) $(COMPOSE_BIN)
 
 # The pages' translations (locale/*/LC_MESSAGES/django.po → .mo, not committed): gettext's msgfmt
 # comes from Debian's package, installed when missing, like Chromium.
@@ -49,7 +61,7 @@ axe: install
 run: install messages
 	@$(BIN)/python -m jonquils.embedded.run
 
-test: install browser messages axe
+test: install browser deploy-tools messages axe
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 check: install

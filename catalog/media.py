@@ -2,7 +2,7 @@
 
 Reading media never changes the catalog: a GET that finds no object answers MediaMissing
 (404), one whose storage fails answers StorageUnavailable (503). Only the data-quality check
-of the pipeline (etl/pipeline/monitoring.py), after re-checking, flags a track whose object
+of the pipeline (etl/pipeline/monitoring/missing.py), after re-checking, flags a track whose object
 is gone (`track_flag_missing_file`).
 """
 from __future__ import annotations

@@ -4,15 +4,18 @@
 URL (unless settings.STREAM_S3_REDIRECT is off), otherwise the bytes themselves, streamed in
 64 KiB chunks, with single-range support (206/416), ETag/Last-Modified, If-None-Match,
 If-Modified-Since, If-Match and If-Range. A request for several ranges gets the whole body
-(RFC 9110 lets a server ignore Range). Stream tokens let an <audio> element authenticate with
+(RFC 9110 lets a server ignore Range). Behind nginx (STREAM_X_ACCEL_PREFIX set) a local
+object is handed over with X-Accel-Redirect once the caller's permission check passed. Stream tokens let an <audio> element authenticate with
 a URL alone: signed, bound to one user and one track, expiring, and to the user's credentials
 (password hash and sign-out counter), so a password change or a logout revokes them.
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core import signing
@@ -22,6 +25,7 @@ from django.utils.http import http_date, parse_http_date_safe
 from rest_framework import authentication, exceptions
 
 from catalog.media import media_open_range
+from jonquils.metrics import counted_stream
 from jonquils.storage import ObjectStat, is_s3, presigned_url
 
 STREAM_TOKEN_SALT = "jonquils.stream-token"
@@ -116,6 +120,17 @@ def _common_headers(response: HttpResponse, *, etag: str, modified: datetime) ->
     return response
 
 
+def _x_accel_location(storage, key: str) -> str | None:
+    """The nginx internal URI of a local object when STREAM_X_ACCEL_PREFIX is set (behind nginx), else None."""
+    prefix = settings.STREAM_X_ACCEL_PREFIX
+    if not prefix or is_s3(storage):
+        return None
+    relative = os.path.relpath(storage.path(key), settings.MEDIA_ROOT)
+    if relative.startswith(".."):
+        return None  # outside the tree nginx serves: let Django send it
+    return prefix.rstrip("/") + "/" + quote(relative.replace(os.sep, "/"))
+
+
 def object_response(request, served: Served, *, allow_redirect: bool = True) -> HttpResponse:
     """Answer a GET or HEAD for one stored object (see the module docstring)."""
     storage, stat = served.storage, served.stat
@@ -127,6 +142,13 @@ def object_response(request, served: Served, *, allow_redirect: bool = True) -> 
         return response
 
     etag = f'"{served.etag_value}"'
+    accel = _x_accel_location(storage, served.key)
+    if accel:
+        # Permission was checked by the caller; nginx serves the bytes (Range, 206, conditionals) from disk.
+        response = HttpResponse(content_type=served.content_type)
+        response["X-Accel-Redirect"] = accel
+        response["X-Accel-Buffering"] = "no"
+        return _common_headers(response, etag=etag, modified=stat.modified_at)
     modified = int(stat.modified_at.timestamp())
     meta = request.META
     if_match = meta.get("HTTP_IF_MATCH")
@@ -160,8 +182,8 @@ def object_response(request, served: Served, *, allow_redirect: bool = True) -> 
     else:
         # The first chunk is read here, so a vanished object or a failing storage becomes an
         # error answer (MediaMissing / StorageUnavailable) instead of a cut-off 200.
-        response = StreamingHttpResponse(media_open_range(storage, served.key, start, end), status=status,
-                                         content_type=served.content_type)
+        response = StreamingHttpResponse(counted_stream(media_open_range(storage, served.key, start, end)),
+                                         status=status, content_type=served.content_type)
     response["Content-Length"] = str(length)
     if byte_range:
         response["Content-Range"] = f"bytes {start}-{end}/{stat.size}"

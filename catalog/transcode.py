@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from jonquils.exceptions import UnavailableError, UnprocessableError
+from jonquils.metrics import ACTIVE_TRANSCODES, counting
 from jonquils.storage import bucket_storage, local_copy, object_stat, save_file
 
 FORMATS = {"mp3": ("mp3", "libmp3lame", "audio/mpeg", "mp3", None),
@@ -81,7 +82,8 @@ def transcode_slot():
                 raise TranscodeBusy("Every transcoder is busy; retry in a few seconds.")
             time.sleep(0.1)
     try:
-        yield held
+        with counting(ACTIVE_TRANSCODES):
+            yield held
     finally:
         try:
             if cache.get(held) == token:

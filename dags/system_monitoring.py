@@ -1,7 +1,8 @@
-"""system_monitoring (every 15 minutes): service health and data quality, kept as an etl_jobs row.
+"""system_monitoring (every 15 minutes): service state, data quality and request performance,
+turned into alerts (opened while a condition lasts, resolved when it passes) and kept as an etl_jobs row.
 
-Orchestration only: the checks live in etl.pipeline.monitoring (jonquils.health.run_checks plus
-registry rows stuck in processing and recent failures); the operations issue adds more there.
+Orchestration only: the checks, the runner and the alerts live in etl.pipeline.monitoring; the same
+run_monitoring runs from Celery beat (embedded default) and `manage.py monitor`.
 """
 from __future__ import annotations
 

@@ -25,3 +25,5 @@ class TrackUploadAdmin(admin.ModelAdmin):
     search_fields = ("original_filename", "checksum")
     list_select_related = ("uploader",)
     raw_id_fields = ("uploader", "track", "registry_entry")
+
+from . import admin_alerts  # noqa: E402,F401  (issue 16: AlertAdmin lives there)

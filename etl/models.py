@@ -6,6 +6,7 @@ idiom that quotes to "etl"."etl_jobs". The schemas are created by migration 0001
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from catalog.models import Track
 
@@ -155,3 +156,50 @@ class DailyArtistPlays(models.Model):
         verbose_name_plural = "daily artist plays"
         constraints = [models.UniqueConstraint(fields=["date", "artist"], name="daily_artist_plays_unique")]
         indexes = [models.Index(fields=["artist", "-date"], name="daily_artist_plays_artist_idx")]
+
+
+class AlertSeverity(models.TextChoices):
+    INFO = "info", "Info"
+    WARNING = "warning", "Warning"
+    CRITICAL = "critical", "Critical"
+
+
+class Alert(models.Model):
+    """One condition a monitoring check found, open while it lasts (etl/pipeline/monitoring/alerts.py).
+
+    At most one open (unresolved) alert per (source, key): a partial unique index keeps it so
+    even when two monitoring runs overlap. A resolved alert stays as history; the condition
+    coming back opens a new one.
+    """
+
+    severity = models.CharField(max_length=16, choices=AlertSeverity.choices, default=AlertSeverity.WARNING)
+    source = models.CharField(max_length=64, help_text="The check that raised it, e.g. data_quality.stuck_processing")
+    key = models.CharField(max_length=255, blank=True, default="", help_text="What it is about within the source")
+    message = models.TextField()
+    details = models.JSONField(default=dict, blank=True)
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    count = models.PositiveIntegerField(default=1, help_text="Monitoring runs that saw it")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                        related_name="acknowledged_alerts")
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = 'etl"."alerts'
+        ordering = ["-last_seen_at", "-id"]
+        indexes = [models.Index(fields=["resolved_at", "-last_seen_at"], name="alerts_open_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "key"], condition=Q(resolved_at__isnull=True),
+                                    name="alerts_one_open_per_condition"),
+            models.CheckConstraint(condition=Q(severity__in=AlertSeverity.values), name="alerts_severity_valid"),
+            models.CheckConstraint(condition=Q(last_seen_at__gte=models.F("first_seen_at")),
+                                   name="alerts_last_after_first"),
+        ]
+
+    @property
+    def resolved(self) -> bool:
+        return self.resolved_at is not None
+
+    def __str__(self) -> str:
+        return f"[{self.severity}] {self.source}:{self.key} {self.message[:60]}"

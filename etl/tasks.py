@@ -64,3 +64,26 @@ def system_monitoring_task() -> dict:
 
     job = run_monitoring()
     return {"etl_job_id": job.pk, "status": job.status}
+
+
+@shared_task(name="etl.alert_webhook", bind=True, max_retries=5, acks_late=True, soft_time_limit=30, time_limit=40)
+def alert_webhook_task(self, alert_id: int, event: str) -> str:
+    """POST one alert event to ALERT_WEBHOOK_URL; retried with backoff when the receiver fails, never when refused."""
+    from django.conf import settings
+
+    from etl.models import Alert
+    from etl.pipeline.monitoring.webhook import FetchRefused, WebhookFailed, alert_payload, webhook_post
+
+    if not settings.ALERT_WEBHOOK_URL:
+        return "disabled"
+    alert = Alert.objects.filter(pk=alert_id).first()
+    if alert is None:
+        return "missing"
+    try:
+        webhook_post(settings.ALERT_WEBHOOK_URL, alert_payload(alert, event))
+    except FetchRefused as exc:
+        logger.error("alert webhook refused: %s", exc, extra={"alert_id": alert_id})
+        return "refused"
+    except WebhookFailed as exc:
+        raise self.retry(exc=exc, countdown=min(2 ** self.request.retries, 60))
+    return "sent"

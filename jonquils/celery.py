@@ -39,6 +39,11 @@ if _settings.ETL_SCHEDULER == "celery":
 # <<< ETL <<<
 
 
+from jonquils.metrics import connect_celery_signals  # noqa: E402
+
+connect_celery_signals()  # tasks by name and state, with durations (/metrics)
+
+
 @app.task(name="jonquils.ping")
 def ping() -> str:
     """Answer so that health checks and tests can see a worker consuming the queue."""

@@ -1,4 +1,9 @@
-"""Component checks for GET /health; each returns latency and raises on failure."""
+"""Component checks for GET /health; each returns latency and raises on failure.
+
+/health/live answers without I/O; /health/ready runs the required checks, cached (readiness());
+/health gives the full report to staff or to `Authorization: Bearer <HEALTH_TOKEN>`, and to
+everyone else only the status and which components are ok.
+"""
 from __future__ import annotations
 
 import threading
@@ -73,7 +78,7 @@ def _in_thread(dotted: str, outcome: dict) -> None:
         connections.close_all()  # this thread's own database connection
 
 
-def run_checks() -> tuple[str, dict]:
+def run_checks(*, checks: list | None = None) -> tuple[str, dict]:
     """Run every configured check at once, each for at most HEALTH_CHECK_TIMEOUT_S; return status and results.
 
     A check still running at its deadline counts as down: /health answers within the timeout
@@ -83,7 +88,7 @@ def run_checks() -> tuple[str, dict]:
     timeout = float(getattr(settings, "HEALTH_CHECK_TIMEOUT_S", 3.0))
     started = time.perf_counter()
     runs = []
-    for name, dotted, required in settings.HEALTH_CHECKS:
+    for name, dotted, required in (settings.HEALTH_CHECKS if checks is None else checks):
         outcome: dict = {}
         thread = threading.Thread(target=_in_thread, args=(dotted, outcome), name=f"health-{name}", daemon=True)
         thread.start()
@@ -110,3 +115,48 @@ def run_checks() -> tuple[str, dict]:
         optional_down |= not required
     status = "down" if required_down else "degraded" if optional_down else "ok"
     return status, components
+
+
+# --- Who sees what, and the cached readiness answer (issue 16) -----------------------------
+
+def token_matches(request, expected: str) -> bool:
+    """True when the request carries `Authorization: Bearer <expected>` (compared in constant time)."""
+    import hmac
+
+    if not expected:
+        return False
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    scheme, _, given = header.partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), expected.encode())
+
+
+def public_components(components: dict) -> dict:
+    """What anyone may see of a report: each component's name and whether it is ok — no error strings,
+    socket paths, hosts or latencies."""
+    return {name: {"ok": bool(result.get("ok"))} for name, result in components.items()}
+
+
+_ready_lock = threading.Lock()
+_ready_cache: dict = {"at": float("-inf"), "answer": None}
+
+
+def readiness() -> tuple[bool, dict]:
+    """Whether every required component answers, from one shared check at most every HEALTH_READY_CACHE_S.
+
+    Per process, in memory (not the cache server: Redis may be what is down). A poll while the check
+    runs waits for it instead of starting another, so a load balancer costs one check per interval.
+    """
+    ttl = float(settings.HEALTH_READY_CACHE_S)
+    with _ready_lock:
+        now = time.monotonic()
+        if _ready_cache["answer"] is None or now - _ready_cache["at"] >= ttl:
+            required = [check for check in settings.HEALTH_CHECKS if check[2]]
+            status, components = run_checks(checks=required)
+            _ready_cache.update(at=time.monotonic(), answer=(status == "ok", public_components(components)))
+        return _ready_cache["answer"]
+
+
+def readiness_forget() -> None:
+    """Drop the cached readiness answer (tests, and a settings change)."""
+    with _ready_lock:
+        _ready_cache.update(at=float("-inf"), answer=None)

@@ -53,15 +53,5 @@ def theme_set(request):
     return response
 
 
-class ContentSecurityPolicyMiddleware:
-    """Send settings.PAGES_CSP on every listener page (the page tests turn it on)."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        response = self.get_response(request)
-        policy = settings.PAGES_CSP
-        if policy and not request.path.startswith(NOT_PAGES) and "Content-Security-Policy" not in response:
-            response["Content-Security-Policy"] = policy
-        return response
+# The CSP middleware moved to jonquils/security.py (issue 16: every response, the admin and the docs too).
+from jonquils.security import ContentSecurityPolicyMiddleware  # noqa: E402,F401

@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "django_htmx",
+    "corsheaders",
     "accounts",
     "catalog",
     "playlists",
@@ -110,6 +111,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",  # before CommonMiddleware: answers preflights on /api/
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -119,7 +121,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "jonquils.pages.ContentSecurityPolicyMiddleware",
+    "jonquils.security.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "jonquils.urls"
@@ -261,6 +263,9 @@ COVER_SIZES = (64, 300, 600)
 STREAM_S3_REDIRECT = env.bool("STREAM_S3_REDIRECT", default=True)  # False: proxy S3 through Django
 STREAM_PRESIGNED_TTL_S = env.int("STREAM_PRESIGNED_TTL_S", default=600)
 STREAM_TOKEN_TTL_S = env.int("STREAM_TOKEN_TTL_S", default=3600)
+# Behind nginx: local objects are handed over with X-Accel-Redirect under this internal location
+# (deploy/nginx/jonquils.conf maps it onto MEDIA_ROOT); empty: Django sends the bytes itself.
+STREAM_X_ACCEL_PREFIX = env.str("STREAM_X_ACCEL_PREFIX", default="")
 TRANSCODE_MAX_CONCURRENT = env.int("TRANSCODE_MAX_CONCURRENT", default=2)
 TRANSCODE_WAIT_S = env.float("TRANSCODE_WAIT_S", default=30.0)
 URL_FETCH_TIMEOUT_S = env.float("URL_FETCH_TIMEOUT_S", default=30.0)
@@ -412,6 +417,25 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = env.str("SECURE_REFERRER_POLICY", default="same-origin")
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# One Content-Security-Policy for every response (jonquils/security.py): nothing inline, no framing.
+# Streams and covers on S3 redirect to presigned URLs: that origin is allowed for media and images.
+_S3_ORIGIN = ""
+if S3_ENDPOINT_URL:
+    from urllib.parse import urlsplit as _urlsplit
+
+    _s3 = _urlsplit(S3_ENDPOINT_URL)
+    _S3_ORIGIN = f" {_s3.scheme}://{_s3.netloc}"
+CSP_POLICY = env.str("CSP_POLICY", default=(
+    f"default-src 'self'; img-src 'self' data:{_S3_ORIGIN}; media-src 'self' blob:{_S3_ORIGIN}; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"))
+# CORS (django-cors-headers): only these origins, only on /api/, bearer tokens (no cookies) across origins.
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_CREDENTIALS = False
+CORS_PREFLIGHT_MAX_AGE = env.int("CORS_PREFLIGHT_MAX_AGE", default=600)
+CORS_EXPOSE_HEADERS = ["Content-Range", "Accept-Ranges", "ETag", "X-Request-ID", "Retry-After"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2 * 1024 * 1024)
 
 # --- Logging: JSON lines to stdout and to logs/ (rotated by size) ---------------------
@@ -504,3 +528,27 @@ SUBSONIC_CREDENTIAL_KEYS = env.list("SUBSONIC_CREDENTIAL_KEYS", default=[])
 SUBSONIC_TRANSCODES_PER_USER = env.int("SUBSONIC_TRANSCODES_PER_USER", default=2)
 # Transcode requests that may wait for a slot on the whole server; past it they are refused at once.
 SUBSONIC_TRANSCODE_QUEUE = env.int("SUBSONIC_TRANSCODE_QUEUE", default=16)
+
+# === Operations (issue 16): monitoring thresholds, alerts, health, metrics ===============
+MONITORING_STUCK_AFTER_S = env.int("MONITORING_STUCK_AFTER_S", default=3600)
+MONITORING_FAILED_WINDOW_S = env.int("MONITORING_FAILED_WINDOW_S", default=3600)
+MONITORING_LISTEN_LAG_S = env.int("MONITORING_LISTEN_LAG_S", default=600)  # a listen not in ClickHouse after this
+MONITORING_LISTEN_WINDOW_S = env.int("MONITORING_LISTEN_WINDOW_S", default=86_400)
+MONITORING_LISTEN_SAMPLE = env.int("MONITORING_LISTEN_SAMPLE", default=2000)
+MONITORING_PERF_WINDOW_S = env.int("MONITORING_PERF_WINDOW_S", default=900)
+MONITORING_PERF_MIN_REQUESTS = env.int("MONITORING_PERF_MIN_REQUESTS", default=20)
+MONITORING_ERROR_RATE_MAX = env.float("MONITORING_ERROR_RATE_MAX", default=0.05)
+MONITORING_P95_MS_MAX = env.float("MONITORING_P95_MS_MAX", default=2000.0)
+# Alerts are POSTed here (JSON) by a Celery task, under the upload-from-URL SSRF rules.
+ALERT_WEBHOOK_URL = env.str("ALERT_WEBHOOK_URL", default="")
+ALERT_WEBHOOK_TIMEOUT_S = env.float("ALERT_WEBHOOK_TIMEOUT_S", default=5.0)
+# /health details for staff or `Authorization: Bearer <HEALTH_TOKEN>`; /health/ready cached this long.
+HEALTH_TOKEN = env.str("HEALTH_TOKEN", default="")
+HEALTH_READY_CACHE_S = env.float("HEALTH_READY_CACHE_S", default=5.0)
+# /metrics: only these networks (REMOTE_ADDR), or `Authorization: Bearer <METRICS_TOKEN>`.
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"])
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+MIDDLEWARE.insert(0, "jonquils.metrics.MetricsMiddleware")
+MIDDLEWARE.insert(1, "jonquils.outages.OutageMiddleware")  # a store down: 503 in the error format
+# === end operations ======================================================================
+POSTGRES_BIN_DIR = env.str("POSTGRES_BIN_DIR", default="")  # pg_dump/pg_restore (manage.py backup); empty: the embedded server's

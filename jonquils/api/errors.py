@@ -89,6 +89,12 @@ def api_exception_handler(exc, context):
 
     response = drf_exception_handler(exc, context)
     if response is None:
+        from jonquils.outages import RETRY_AFTER_S, outage_body, outage_of
+
+        component = outage_of(exc)
+        if component is not None:  # a store down mid-request: a quick 503, not a 500 (issue 16)
+            logger.warning("%s unavailable in an API view: %s", component, type(exc).__name__)
+            return Response(outage_body(component), status=503, headers={"Retry-After": str(RETRY_AFTER_S)})
         logger.exception("unhandled error in API view", exc_info=exc)
         return Response(_error_body("server_error", "The server failed to answer this request."), status=500)
 

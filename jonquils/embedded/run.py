@@ -54,7 +54,8 @@ def web_command(*, port: int, app: str = "jonquils.wsgi:application", host: str 
     return [str(Path(sys.executable).parent / "gunicorn"), app, "--bind", f"{host}:{port}",
             "--worker-class", "gthread", "--workers", os.environ.get("WEB_WORKERS", "2"),
             "--threads", os.environ.get("WEB_THREADS", "16"), "--timeout", "120", "--graceful-timeout", "3",
-            "--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT, "--error-logfile", "-"]
+            "--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT, "--error-logfile", "-",
+            "--config", "python:jonquils.gunicorn_conf"]
 
 
 def _wait_for_health(url: str, processes: dict[str, subprocess.Popen], log_dir: Path) -> dict:
@@ -78,6 +79,13 @@ def _wait_for_health(url: str, processes: dict[str, subprocess.Popen], log_dir: 
     raise EmbeddedServiceError(f"The service did not become healthy within {READY_TIMEOUT_S} s (last answer: {last}).")
 
 
+def _fresh_metrics_dir(directory: Path) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+    return directory
+
+
 def main() -> int:
     port = int(os.environ.get("PORT", "8000"))
     if not port_is_free(HOST, port):
@@ -92,6 +100,8 @@ def main() -> int:
     log_dir = Path(os.environ.get("LOG_DIR") or BASE_DIR / "logs")
     try:
         env = dict(os.environ, **stack.start(), DJANGO_SETTINGS_MODULE="jonquils.settings", PYTHONUNBUFFERED="1")
+        # /metrics sums every process's metrics (web workers, Celery) from one fresh directory.
+        env["PROMETHEUS_MULTIPROC_DIR"] = str(_fresh_metrics_dir(paths.run_dir / "prometheus"))
         for step in (("migrate", "--noinput"), ("collectstatic", "--noinput"), ("ensure_buckets",), ("ensure_admin",)):
             result = _manage(*step, env=env)
             if result.returncode != 0:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import timedelta
 
 import pytest
 
@@ -106,11 +107,34 @@ def test_airflow_dags_test_ingests_dropped_files_end_to_end(airflow_home, settin
 
 
 @pytest.mark.django_db(transaction=True)
-def test_airflow_runs_the_monitoring_dag_and_keeps_its_result(airflow_home, settings, tmp_path, no_jobs_before):
+def test_airflow_monitoring_dag_raises_an_alert_for_a_seeded_fault_and_resolves_it_once_fixed(
+        airflow_home, tmp_path, no_jobs_before):
+    from django.utils import timezone
+
+    from etl.models import Alert
+
+    Alert.objects.all().delete()
+    # given a data-quality fault: a registry row stuck in processing for two hours
+    row = S3FileRegistry.objects.create(bucket_name="tracks", file_path="in/stuck.mp3", status=RegistryStatus.PROCESSING)
+    S3FileRegistry.objects.filter(pk=row.pk).update(updated_at=timezone.now() - timedelta(hours=2))
+
+    # when Airflow runs the monitoring DAG
     done = _airflow_run(airflow_home, tmp_path / "media", "dags", "test", "system_monitoring")
 
+    # then the run is kept and the fault is one open alert
     assert done.returncode == 0, (done.stdout[-3000:], done.stderr[-3000:])
     job = EtlJob.objects.get(job_name="system_monitoring")
-    assert job.status in (JobStatus.SUCCESS, JobStatus.PARTIAL) and job.end_time is not None
+    assert job.status == JobStatus.PARTIAL and job.end_time is not None
     assert job.details["health"]["components"]["database"]["ok"] is True
-    assert job.details["data_quality"] == {"stuck_processing": 0, "stuck_ids": [], "failed_last_hour": 0, "pending": 0}
+    assert job.details["stuck_processing"]["stuck_ids"] == [row.pk]
+    [alert] = Alert.objects.filter(source="stuck_processing", resolved_at__isnull=True)
+    assert alert.message == "1 files stuck in processing for over 60 minutes" and alert.count == 1
+
+    # when the fault is fixed and the DAG runs again, the alert is resolved
+    S3FileRegistry.objects.filter(pk=row.pk).update(status=RegistryStatus.PROCESSED)
+    again = _airflow_run(airflow_home, tmp_path / "media", "dags", "test", "system_monitoring")
+    assert again.returncode == 0, again.stderr[-3000:]
+    alert.refresh_from_db()
+    assert alert.resolved_at is not None
+    assert not Alert.objects.filter(source="stuck_processing", resolved_at__isnull=True).exists()
+    Alert.objects.all().delete()

@@ -133,10 +133,10 @@ def test_monitoring_reports_files_stuck_in_processing_and_recent_failures():
 
     report = run_monitoring()
 
-    assert healthy.details["data_quality"]["stuck_processing"] == 0
+    assert healthy.details["stuck_processing"]["stuck_processing"] == 0
     assert report.job_name == "system_monitoring" and report.status == JobStatus.PARTIAL
-    assert report.details["data_quality"] == {"stuck_processing": 1, "stuck_ids": [stuck.pk], "failed_last_hour": 1,
-                                              "pending": 0}
-    assert "1 files stuck in processing for over an hour" in report.error_message
-    assert "1 files failed in the last hour" in report.error_message
+    assert report.details["stuck_processing"] == {"stuck_processing": 1, "stuck_ids": [stuck.pk], "pending": 0}
+    assert report.details["recent_failures"] == {"failed_recently": 1}
+    assert "1 files stuck in processing for over 60 minutes" in report.error_message
+    assert "1 files failed in the last 60 minutes" in report.error_message
     assert report.records_failed == 1 and report.details["health"]["components"]["database"]["ok"] is True

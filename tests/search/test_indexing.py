@@ -8,7 +8,7 @@ from hypothesis import given, settings as hsettings, strategies as st
 from search.folding import compact, fold, search_words
 from search.selectors import hits_hydrate
 from search.services import index_tracks, search_health, search_request_build, search_run
-from tests.factories import AlbumFactory, ArtistFactory, GenreFactory, TrackFactory
+from tests.factories import AdminFactory, AlbumFactory, ArtistFactory, GenreFactory, TrackFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -114,6 +114,7 @@ def test_health_names_the_backend():
 
 
 def test_health_endpoint_lists_search(client):
+    client.force_login(AdminFactory())  # the details are for staff
     body = client.get("/health").json()
     assert body["components"]["search"]["ok"] is True
     assert body["components"]["search"]["backend"] == "postgres"
