@@ -10,7 +10,9 @@ from rest_framework.views import APIView
 from jonquils.api.schema import ErrorSerializer
 
 from . import selectors, services, tokens
-from .filters import UserFilter
+from rest_framework.pagination import CursorPagination
+
+from .filters import AuditEventFilter, UserFilter
 from .permissions import IsAdminRole
 from .serializers import (
     LoginInputSerializer,
@@ -21,6 +23,7 @@ from .serializers import (
     RegisterInputSerializer,
     RegisterOutputSerializer,
     TokenPairOutputSerializer,
+    AuditEventOutputSerializer,
     UserAdminOutputSerializer,
     UserAdminUpdateInputSerializer,
 )
@@ -159,5 +162,29 @@ class UserAdminViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         user = self.get_object()
         serializer = UserAdminUpdateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = services.user_admin_update(actor=request.user, user_id=user.pk, **serializer.validated_data)
+        user = services.user_admin_update(actor=request.user, user_id=user.pk, request=request,
+                                          **serializer.validated_data)
         return Response(UserAdminOutputSerializer(user).data)
+
+
+class AuditPagination(CursorPagination):
+    """Newest first by id, pages by cursor: no COUNT(*) over a log that only grows."""
+
+    ordering = "-id"
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+@extend_schema(tags=["audit"])
+class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Admins read the audit log of security events (sign-ins, failed sign-ins, token reuse,
+    password, role and active changes, deletions), newest first, filterable."""
+
+    permission_classes = (IsAdminRole,)
+    serializer_class = AuditEventOutputSerializer
+    filterset_class = AuditEventFilter
+    pagination_class = AuditPagination
+
+    def get_queryset(self):
+        return selectors.audit_event_list()
