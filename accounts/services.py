@@ -164,16 +164,10 @@ def user_profile_update(
     return user
 
 
-@transaction.atomic
-def user_password_set(*, user: User, password: str, actor: User | None = None, request=None) -> User:
-    """Set another account's password (staff in admin); its refresh tokens are revoked, the change audited."""
-    user = User.objects.select_for_update().get(pk=user.pk)
-    _validate_new_password(password, user)
-    user.set_password(password)
-    user.save(update_fields=["password"])
+def user_password_changed(*, user: User, actor: User | None = None, request=None) -> None:
+    """After staff set an account's password (the admin's password form): sign its devices out, audit it."""
     refresh_tokens_revoke_all(user=user)
     audit.record(action="password_changed", actor=actor, target=user, request=request)
-    return user
 
 
 def _artist_link(*, user: User, artist_id: int | None) -> None:

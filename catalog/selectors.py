@@ -211,3 +211,16 @@ def track_page_data(*, track_id: int, user) -> dict:
     more = list(tracks_for_listener(artist_tracks(artist=track.artist, user=user).exclude(pk=track.pk),
                                     user=user)[:8])
     return {"track": track, "more_by_artist": more}
+
+
+def track_counts_by_status() -> dict[str, int]:
+    """How many tracks are in each processing state (plus hidden ones): one GROUP BY on the status index."""
+    from django.db.models import Count
+
+    from .models import ProcessingStatus
+
+    counts = {status: 0 for status in ProcessingStatus.values}
+    for row in Track.objects.order_by().values("processing_status").annotate(n=Count("id")):
+        counts[row["processing_status"]] = row["n"]
+    counts["hidden"] = Track.objects.filter(hidden=True).count()
+    return counts

@@ -434,3 +434,55 @@ def track_reprocess(*, track_id: int) -> Track:
         catalog_cache_invalidate()
         search_index_track_changes(tracks=[track])
     return track
+
+
+@transaction.atomic
+def catalog_object_staff_save(*, actor, obj, changed: list[str] | None = None):
+    """Save a staff edit of an artist, album, track or genre from admin: validated, then cache and search follow.
+
+    `changed` names the edited fields (None: a new row). A track that moves to another artist
+    or album re-indexes the ones it leaves too.
+    """
+    _require_admin(actor)
+    if obj.pk is None or changed is None:
+        _save(obj)
+        return obj
+    if isinstance(obj, Track):
+        before = Track.objects.filter(pk=obj.pk).values("artist_id", "album_id").first() or {}
+        search_index_enqueue(entity="artist", ids=[before.get("artist_id")])
+        search_index_enqueue(entity="album", ids=[before.get("album_id")])
+    fields = [f for f in changed if not obj._meta.get_field(f).many_to_many]
+    if isinstance(obj, Genre):
+        if fields:
+            obj.full_clean()
+            obj.save(update_fields=fields)
+            catalog_cache_invalidate()
+            search_index_enqueue(entity="track", ids=obj.tracks.values_list("pk", flat=True))
+        return obj
+    _save_changed(obj, fields)
+    return obj
+
+
+@transaction.atomic
+def catalog_object_staff_delete(*, actor, obj) -> None:
+    """Delete an artist, album, track or genre from admin; playlists close the gaps of the tracks that go."""
+    from playlists.services import playlists_drop_track
+
+    _require_admin(actor)
+    if isinstance(obj, Track):
+        track_delete(actor=actor, track=obj)
+        return
+    if isinstance(obj, Artist):
+        track_ids = list(obj.tracks.values_list("pk", flat=True))  # they go with the artist (CASCADE)
+        for track_id in track_ids:
+            playlists_drop_track(track_id=track_id)
+        search_index_enqueue(entity="track", ids=track_ids)
+        search_index_enqueue(entity="album", ids=obj.albums.values_list("pk", flat=True))
+        search_index_enqueue(entity="artist", ids=[obj.pk])
+    elif isinstance(obj, Album):
+        search_index_enqueue(entity="track", ids=obj.tracks.values_list("pk", flat=True))
+        search_index_enqueue(entity="album", ids=[obj.pk])
+    elif isinstance(obj, Genre):
+        search_index_enqueue(entity="track", ids=obj.tracks.values_list("pk", flat=True))
+    obj.delete()
+    catalog_cache_invalidate()
