@@ -249,7 +249,7 @@ class TrackAdmin(ServiceBackedAdmin):
     autocomplete_fields = ("artist", "album", "genre")
     readonly_fields = ("cover_preview", "tempo", "energy", "valence", "loudness_db", "genre_confidence",
                        "audio_format", "checksum", "file_path", "file_size", "mime_type", "processing_status",
-                       "processing_error", "hidden", "created_at", "updated_at")
+                       "processing_error", "hidden", "popularity", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("cover_preview", "title", "artist", "album", "genre", "disc_number",
                            "track_number", "duration_ms")}),
