@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from jonquils.api.schema import ErrorSerializer
 
 from . import selectors, services, tokens
+from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.pagination import CursorPagination
 
 from .filters import AuditEventFilter, UserFilter
@@ -174,6 +175,14 @@ class AuditPagination(CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+            raise DRFValidationError({"page_size": [f"Must be a whole number from 1 to {self.max_page_size}."]})
+        return int(raw)
 
 
 @extend_schema(tags=["audit"])
