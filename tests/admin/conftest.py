@@ -30,10 +30,11 @@ def changelist(model) -> str:
 
 def run_action(client, model, action: str, objects, *, confirm: bool = True, **form):
     """POST an admin action as the changelist does; with `confirm`, answer its confirmation page with yes."""
+    headers = {k: form.pop(k) for k in list(form) if k.startswith("HTTP_")}
     data = {"action": action, ACTION_CHECKBOX_NAME: [str(o.pk) for o in objects], "index": "0", **form}
     if confirm:
         data["post"] = "yes"
-    return client.post(changelist(model), data)
+    return client.post(changelist(model), data, **headers)
 
 
 def messages_of(response) -> list[str]:

@@ -191,3 +191,12 @@ def test_staff_without_permissions_get_403(client):
     assert client.get(reverse("admin:catalog_track_change", args=[track.pk])).status_code == 403
     assert client.post(reverse("admin:etl_etljob_run_now")).status_code == 403
     assert not EtlJob.objects.exists()
+
+
+@pytest.mark.django_db
+def test_dashboard_and_confirmation_pages_speak_russian(staff_client):
+    body = staff_client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "Треки по статусу обработки" in body and "Загрузки с ошибкой за последние 24 часа" in body
+    track = TrackFactory()
+    page = run_action(staff_client, Track, "hide", [track], confirm=False, HTTP_ACCEPT_LANGUAGE="ru")
+    assert "Да, выполнить" in page.content.decode()
