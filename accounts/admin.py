@@ -88,6 +88,8 @@ class UserAdmin(FastChangelist, DjangoUserAdmin):
             return
         original = User.objects.get(pk=obj.pk)
         new = {field: getattr(obj, field) for field in _GUARDED if field in form.changed_data}
+        if new.get("is_superuser", original.is_superuser):
+            new.pop("role", None)  # a superuser is always an admin (User.save sets it)
         for field in _GUARDED:
             setattr(obj, field, getattr(original, field))
         with transaction.atomic():

@@ -20,6 +20,9 @@ from . import services
 from .models import Album, Artist, Genre, Track
 
 
+MAX_MERGE = 50  # duplicates are found a few at a time; "select all" of a big table is a mistake
+
+
 def _thumb(url: str | None, alt: str = ""):
     if not url:
         return "—"
@@ -175,6 +178,9 @@ class ArtistAdmin(ServiceBackedAdmin):
         if queryset.count() < 2:
             self.message_user(request, _("Select at least two artists to merge."), messages.WARNING)
             return None
+        if queryset.count() > MAX_MERGE:
+            self.message_user(request, _("Merge at most %d artists at once.") % MAX_MERGE, messages.WARNING)
+            return None
 
         def perform(objects, data):
             keep = data["keep"]
@@ -218,6 +224,9 @@ class AlbumAdmin(ServiceBackedAdmin):
     def merge_albums(self, request, queryset):
         if queryset.count() < 2:
             self.message_user(request, _("Select at least two albums to merge."), messages.WARNING)
+            return None
+        if queryset.count() > MAX_MERGE:
+            self.message_user(request, _("Merge at most %d albums at once.") % MAX_MERGE, messages.WARNING)
             return None
 
         def perform(objects, data):

@@ -161,3 +161,14 @@ def test_audit_changelist_filters_by_action(staff_client):
     event = AuditEvent.objects.first()
     assert staff_client.post(reverse("admin:accounts_auditevent_change", args=[event.pk]), {}).status_code == 403
     assert staff_client.get(reverse("admin:accounts_auditevent_add")).status_code == 403
+
+
+def test_granting_superuser_makes_an_admin_whatever_role_the_form_says(staff_client, staff):
+    user = UserFactory()
+    response = _change_post(staff_client, user, is_superuser="on", is_staff="on", role=Role.USER)
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert (user.is_superuser, user.is_staff, user.role) == (True, True, Role.ADMIN)
+    event = AuditEvent.objects.get(action="privileges_changed", target=user)
+    assert event.details == {"old": {"is_staff": False, "is_superuser": False},
+                             "new": {"is_staff": True, "is_superuser": True}}
