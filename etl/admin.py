@@ -34,8 +34,7 @@ def _track_link(track_id):
 
 
 class _StyledAdmin(FastChangelist, admin.ModelAdmin):
-    class Media:
-        css = {"all": ("admin-extra/jonquils-admin.css",)}
+    pass
 
 
 @admin.register(EtlJob)

@@ -67,6 +67,7 @@ def _cases(genre_id: int) -> dict[str, str]:
         "sorted by popularity": "?o=7",
         "sorted by created": "?o=-10",
         "a later page": "?p=50",
+        "facet counts asked for": "?_facets=True",  # refused: one COUNT per filter choice
     }
 
 
