@@ -294,3 +294,43 @@ def test_changelists_render_with_filters(staff_client, model):
     if model is Track:
         for query in ("processing_status__exact=ready", "hidden__exact=1", "has_features=no", "o=1", "q=Track"):
             assert staff_client.get(changelist(model) + "?" + query).status_code == 200, query
+
+
+def test_hidden_follows_the_one_visibility_rule(staff):
+    """visible_to: listeners and anonymous lose a hidden track (and an artist/album left with nothing
+    visible); its own artist account and admins keep it."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from catalog import services
+    from tests.factories import ArtistUserFactory, UserFactory
+
+    owner = ArtistUserFactory()
+    artist = ArtistFactory(user=owner)
+    album = AlbumFactory(artist=artist)
+    t = TrackFactory(artist=artist, album=album)
+    assert services.tracks_hidden_set(actor=staff, track_ids=[t.pk], hidden=True) == 1
+    assert services.tracks_hidden_set(actor=staff, track_ids=[t.pk], hidden=True) == 0  # already hidden
+    for viewer in (AnonymousUser(), UserFactory()):
+        assert not Track.objects.visible_to(viewer).filter(pk=t.pk).exists()
+        assert not Album.objects.visible_to(viewer).filter(pk=album.pk).exists()
+        assert not Artist.objects.visible_to(viewer).filter(pk=artist.pk).exists()
+    assert Track.objects.visible_to(owner).filter(pk=t.pk).exists()
+    assert Track.objects.visible_to(staff).filter(pk=t.pk).exists()
+
+
+def test_curation_services_refuse_non_admins():
+    from django.core.exceptions import PermissionDenied
+
+    from catalog import services
+    from tests.factories import ArtistUserFactory
+
+    owner = ArtistUserFactory()
+    artist = ArtistFactory(user=owner)
+    t = TrackFactory(artist=artist)
+    for call in (lambda: services.tracks_hidden_set(actor=owner, track_ids=[t.pk], hidden=True),
+                 lambda: services.artist_merge(actor=owner, keep=artist, duplicates=[ArtistFactory()]),
+                 lambda: services.tracks_genre_set(actor=owner, track_ids=[t.pk], genre=None),
+                 lambda: services.tracks_reprocess_enqueue(actor=owner, track_ids=[t.pk])):
+        with pytest.raises(PermissionDenied):
+            call()
+    assert Track.objects.get(pk=t.pk).hidden is False
