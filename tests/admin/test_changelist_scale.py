@@ -34,7 +34,7 @@ def big_catalog(django_db_setup, django_db_blocker):
                         checksum, popularity, tempo, processing_status, processing_error, hidden, created_at,
                         updated_at)
                     SELECT %s, (ARRAY[%s, %s, %s, %s, %s])[1 + i %% 5], 'Scale track ' || i, 180000, '', NULL, '',
-                        '', (i %% 1000)::float, CASE WHEN i %% 10 = 0 THEN NULL ELSE 120 END,
+                        '', (i %% 1000)::float, CASE WHEN i %% 4 = 0 THEN NULL ELSE 120 END,
                         CASE WHEN i %% 50 = 0 THEN 'failed' ELSE 'ready' END, '', i %% 1000 = 0,
                         now() - (i || ' seconds')::interval, now()
                     FROM generate_series(1, %s) AS i
