@@ -10,8 +10,11 @@ from rest_framework.views import APIView
 
 from jonquils.api.schema import ErrorSerializer
 
+from rest_framework.exceptions import ValidationError as DRFValidationError
+from rest_framework.pagination import CursorPagination
+
 from . import selectors, services, subsonic_credentials, tokens
-from .filters import UserFilter
+from .filters import AuditEventFilter, UserFilter
 from .permissions import IsAdminRole
 from .serializers import (
     LoginInputSerializer,
@@ -22,6 +25,7 @@ from .serializers import (
     RegisterInputSerializer,
     RegisterOutputSerializer,
     TokenPairOutputSerializer,
+    AuditEventOutputSerializer,
     UserAdminOutputSerializer,
     UserAdminUpdateInputSerializer,
 )
@@ -160,7 +164,8 @@ class UserAdminViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         user = self.get_object()
         serializer = UserAdminUpdateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = services.user_admin_update(actor=request.user, user_id=user.pk, **serializer.validated_data)
+        user = services.user_admin_update(actor=request.user, user_id=user.pk, request=request,
+                                          **serializer.validated_data)
         return Response(UserAdminOutputSerializer(user).data)
 
 
@@ -192,3 +197,33 @@ class SubsonicCredentialsView(APIView):
     def delete(self, request):
         subsonic_credentials.subsonic_credentials_revoke(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+class AuditPagination(CursorPagination):
+    """Newest first by id, pages by cursor: no COUNT(*) over a log that only grows."""
+
+    ordering = "-id"
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+            raise DRFValidationError({"page_size": [f"Must be a whole number from 1 to {self.max_page_size}."]})
+        return int(raw)
+
+
+@extend_schema(tags=["audit"])
+class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Admins read the audit log of security events (sign-ins, failed sign-ins, token reuse,
+    password, role and active changes, deletions), newest first, filterable."""
+
+    permission_classes = (IsAdminRole,)
+    serializer_class = AuditEventOutputSerializer
+    filterset_class = AuditEventFilter
+    pagination_class = AuditPagination
+
+    def get_queryset(self):
+        return selectors.audit_event_list()

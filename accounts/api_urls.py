@@ -7,6 +7,7 @@ from . import api
 
 router = OptionalSlashRouter()
 router.register("users", api.UserAdminViewSet, basename="users")
+router.register("audit", api.AuditEventViewSet, basename="audit")
 
 urlpatterns = [
     re_path(r"^auth/register/?$", api.RegisterView.as_view(), name="auth-register"),

@@ -34,3 +34,23 @@ class UserFilter(django_filters.FilterSet):
 
     def filter_q(self, queryset, name, value):
         return queryset.filter(Q(username__icontains=value) | Q(email__icontains=value))
+
+
+class AuditEventFilter(django_filters.FilterSet):
+    from .models import AuditAction as _Action
+
+    action = django_filters.MultipleChoiceFilter(choices=_Action.choices, help_text="One or more actions.")
+    actor = django_filters.NumberFilter(field_name="actor_id", min_value=1, max_value=2**63 - 1)
+    target = django_filters.NumberFilter(field_name="target_id", min_value=1, max_value=2**63 - 1)
+    username = django_filters.CharFilter(method="filter_username", max_length=150,
+                                         help_text="Actor's or target's username (exact, any case).")
+    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    until = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        from .models import AuditEvent as model  # noqa: N813
+
+        fields = ["action", "actor", "target", "username", "since", "until"]
+
+    def filter_username(self, queryset, name, value):
+        return queryset.filter(Q(actor_username__iexact=value) | Q(target_username__iexact=value))

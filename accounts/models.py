@@ -75,3 +75,44 @@ class SubsonicCredential(models.Model):
 
     def __str__(self) -> str:
         return f"Subsonic credentials of {self.user_id}"
+
+class AuditAction(models.TextChoices):
+    LOGIN = "login", "Signed in"
+    LOGIN_FAILED = "login_failed", "Failed sign-in"
+    TOKEN_REUSE = "token_reuse", "Refresh token reuse detected"
+    PASSWORD_CHANGED = "password_changed", "Password changed"
+    ROLE_CHANGED = "role_changed", "Role changed"
+    ACTIVE_CHANGED = "active_changed", "Activated or deactivated"
+    PRIVILEGES_CHANGED = "privileges_changed", "Staff or superuser status changed"
+    USER_DELETED = "user_deleted", "Account deleted"
+
+
+class AuditEvent(models.Model):
+    """One security event: who did what to whom, when, from where (accounts.audit.record writes it).
+
+    Names are copied next to the foreign keys so an entry still says who it was about after
+    the account is deleted (the keys are then set to NULL).
+    """
+
+    created_at = models.DateTimeField(default=timezone.now)
+    action = models.CharField(max_length=32, choices=AuditAction.choices)
+    actor = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_username = models.CharField(max_length=150, blank=True)
+    target = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    target_username = models.CharField(max_length=150, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        db_table = "audit_log"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="audit_log_created_idx"),
+            models.Index(fields=["action", "-created_at"], name="audit_log_action_idx"),
+            models.Index(fields=["actor", "-created_at"], name="audit_log_actor_idx"),
+            models.Index(fields=["target", "-created_at"], name="audit_log_target_idx"),
+        ]
+        constraints = [models.CheckConstraint(condition=models.Q(action__in=AuditAction.values), name="audit_log_action_valid")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.target_username or '-'} by {self.actor_username or '-'}"

@@ -62,3 +62,10 @@ def username_taken(*, username: str, exclude_id: int | None = None) -> bool:
 
 def email_taken(*, email: str, exclude_id: int | None = None) -> bool:
     return User.objects.filter(email__iexact=email).exclude(pk=exclude_id).exists()
+
+
+def audit_event_list() -> "QuerySet":
+    """The audit log, newest first (admins only: the API and admin check that)."""
+    from .models import AuditEvent
+
+    return AuditEvent.objects.order_by("-id")

@@ -119,3 +119,15 @@ class UserAdminUpdateInputSerializer(serializers.Serializer):
         min_value=1, max_value=2**63 - 1, required=False,
         help_text="With role=artist: link this existing artist profile instead of creating one.",
     )
+
+
+class AuditEventOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    action = serializers.CharField()
+    actor_id = serializers.IntegerField(allow_null=True)
+    actor_username = serializers.CharField()
+    target_id = serializers.IntegerField(allow_null=True)
+    target_username = serializers.CharField()
+    ip_address = serializers.CharField(allow_null=True)
+    details = serializers.JSONField()

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 
 from jonquils.exceptions import NotAuthenticatedError
 
-from . import selectors
+from . import audit, selectors
 from .backends import user_check_password
 from .models import Role, User
 from .tokens import refresh_tokens_revoke_all
@@ -160,7 +160,14 @@ def user_profile_update(
         _save_unique(user, update_fields=changed)
     if password is not None:
         refresh_tokens_revoke_all(user=user)
+        audit.record(action="password_changed", actor=user, target=user)
     return user
+
+
+def user_password_changed(*, user: User, actor: User | None = None, request=None) -> None:
+    """After staff set an account's password (the admin's password form): sign its devices out, audit it."""
+    refresh_tokens_revoke_all(user=user)
+    audit.record(action="password_changed", actor=actor, target=user, request=request)
 
 
 def _artist_link(*, user: User, artist_id: int | None) -> None:
@@ -216,7 +223,8 @@ def user_privileges_check(
             raise ValidationError({field: ["This is the last active superuser: make another account superuser first."]})
 
 
-def user_role_change(*, user: User, role: str, actor: User | None = None, artist_id: int | None = None) -> User:
+def user_role_change(*, user: User, role: str, actor: User | None = None, artist_id: int | None = None,
+                     request=None) -> User:
     """Set a user's role. A superuser stays an admin; becoming an artist creates or links their Artist."""
     if role not in Role.values:
         raise ValidationError({"role": [f"Must be one of: {', '.join(Role.values)}."]})
@@ -229,18 +237,22 @@ def user_role_change(*, user: User, role: str, actor: User | None = None, artist
         if role == Role.ARTIST:
             _artist_link(user=user, artist_id=artist_id)
         if user.role != role:
+            old = user.role
             user.role = role
             user.save(update_fields=["role"])
+            audit.record(action="role_changed", actor=actor, target=user, request=request, old=old, new=role)
     return user
 
 
-def user_active_set(*, user: User, is_active: bool, actor: User | None = None) -> User:
+def user_active_set(*, user: User, is_active: bool, actor: User | None = None, request=None) -> User:
     """Activate or deactivate an account; deactivation revokes its refresh tokens."""
     with transaction.atomic():
         user_privileges_check(user=user, actor=actor, is_active=is_active)
         if user.is_active != is_active:
             user.is_active = is_active
             user.save(update_fields=["is_active"])
+            audit.record(action="active_changed", actor=actor, target=user, request=request,
+                         old=not is_active, new=is_active)
         if not is_active:
             refresh_tokens_revoke_all(user=user)
     return user
@@ -248,12 +260,41 @@ def user_active_set(*, user: User, is_active: bool, actor: User | None = None) -
 
 @transaction.atomic
 def user_admin_update(
-    *, actor: User, user_id: int, role: str | None = None, is_active: bool | None = None, artist_id: int | None = None
+    *, actor: User, user_id: int, role: str | None = None, is_active: bool | None = None, artist_id: int | None = None,
+    request=None,
 ) -> User:
     """An admin changes another account's role and/or active flag, all or nothing."""
     user = User.objects.select_for_update().get(pk=user_id)
     if role is not None or artist_id is not None:
-        user = user_role_change(user=user, role=role if role is not None else user.role, actor=actor, artist_id=artist_id)
+        user = user_role_change(user=user, role=role if role is not None else user.role, actor=actor, artist_id=artist_id,
+                                request=request)
     if is_active is not None:
-        user = user_active_set(user=user, is_active=is_active, actor=actor)
+        user = user_active_set(user=user, is_active=is_active, actor=actor, request=request)
     return selectors.user_get(user_id=user.pk)
+
+
+def user_staff_flags_set(*, user: User, actor: User | None, is_staff: bool | None = None,
+                         is_superuser: bool | None = None, request=None) -> User:
+    """Grant or remove staff and superuser status (admin); the last superuser and oneself are protected."""
+    with transaction.atomic():
+        user_privileges_check(user=user, actor=actor, is_superuser=is_superuser)
+        changes = {f: v for f, v in (("is_staff", is_staff), ("is_superuser", is_superuser))
+                   if v is not None and getattr(user, f) != v}
+        if changes:
+            old = {f: getattr(user, f) for f in changes}
+            for field, value in changes.items():
+                setattr(user, field, value)
+            user.save(update_fields=[*changes, "role"])  # a superuser's save() makes the role admin
+            audit.record(action="privileges_changed", actor=actor, target=user, request=request, old=old, new=changes)
+    return user
+
+
+def user_delete(*, user: User, actor: User | None = None, request=None) -> None:
+    """Delete an account; nobody deletes themselves or the last active superuser. The deletion is audited."""
+    with transaction.atomic():
+        if actor is not None and actor.pk == user.pk:
+            raise ValidationError("You cannot delete your own account.")
+        user_privileges_check(user=user, actor=actor, is_active=False)
+        audit.record(action="user_deleted", actor=actor, target=user, request=request,
+                     email=user.email, role=user.role)
+        user.delete()

@@ -71,8 +71,11 @@ def token_refresh(*, refresh: str) -> TokenPair:
         outstanding = _outstanding_locked(token)
         user = outstanding.user
         if BlacklistedToken.objects.filter(token=outstanding).exists():
+            from . import audit
+
             reused = True
-            refresh_tokens_revoke_all(user=user)
+            revoked = refresh_tokens_revoke_all(user=user)
+            audit.record(action="token_reuse", target=user, jti=str(token[api_settings.JTI_CLAIM]), revoked=revoked)
         elif not user.is_active:
             raise TokenRejected("The account of this token is inactive.")
         else:

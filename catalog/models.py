@@ -67,13 +67,20 @@ class Artist(TimestampedModel):
     bio = models.TextField(blank=True)
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 code")
     image = models.ImageField(upload_to="artists/", blank=True)
+    # Names this artist is also known by (merged duplicates keep their name here); search finds
+    # the artist by them (the generated search columns include them, catalog 0004).
+    aliases = ArrayField(models.CharField(max_length=255), default=list, blank=True, db_default=[])
 
     objects = ArtistQuerySet.as_manager()
 
     class Meta:
         db_table = "artists"
         ordering = ["name", "id"]
-        indexes = [models.Index(Lower("name"), name="artists_name_lower_idx")]
+        indexes = [
+            models.Index(Lower("name"), name="artists_name_lower_idx"),
+            models.Index(fields=["name", "id"], name="artists_name_id_idx"),  # the admin's sort
+            models.Index(fields=["country", "id"], name="artists_country_id_idx"),  # the admin's filter
+        ]
         constraints = [
             models.CheckConstraint(condition=~Q(name=""), name="artists_name_not_empty"),
             models.CheckConstraint(condition=Q(country="") | Q(country__regex=r"^[A-Z]{2}$"), name="artists_country_iso2"),
@@ -113,6 +120,8 @@ class Album(TimestampedModel):
         indexes = [
             models.Index(fields=["artist", "release_date"], name="albums_artist_release_idx"),
             models.Index(Lower("title"), name="albums_title_lower_idx"),
+            models.Index(fields=["title", "id"], name="albums_title_id_idx"),  # the admin's sort
+            models.Index(fields=["release_date", "id"], name="albums_release_id_idx"),  # the admin's year filter
         ]
         constraints = [models.CheckConstraint(condition=~Q(title=""), name="albums_title_not_empty")]
 
@@ -129,14 +138,15 @@ class ProcessingStatus(models.TextChoices):
 
 class TrackQuerySet(models.QuerySet):
     def playable(self):
-        """Ready tracks: what every visitor, signed in or not, may see and play."""
-        return self.filter(processing_status=ProcessingStatus.READY)
+        """Ready tracks that staff have not hidden: what every visitor, signed in or not, may see and play."""
+        return self.filter(processing_status=ProcessingStatus.READY, hidden=False)
 
     def visible_to(self, user):
         """Tracks the user may see, play and find: the one rule every caller composes.
 
-        Ready tracks for everyone (anonymous included); admins see every track in every
-        state; an artist account also sees its own pending, processing and failed tracks.
+        Ready tracks for everyone (anonymous included) unless staff hid them; admins see every
+        track in every state; an artist account also sees its own pending, processing, failed
+        and hidden tracks.
         API lists and details, streams, downloads, covers, search hits, playlist entries,
         favourites and cached answers all build on this queryset.
         """
@@ -144,7 +154,7 @@ class TrackQuerySet(models.QuerySet):
         if is_admin:
             return self.all()
         if is_artist:
-            return self.filter(Q(processing_status=ProcessingStatus.READY) | Q(artist__user=user))
+            return self.filter(Q(processing_status=ProcessingStatus.READY, hidden=False) | Q(artist__user=user))
         return self.playable()
 
 
@@ -188,6 +198,9 @@ class Track(TimestampedModel):
         max_length=16, choices=ProcessingStatus.choices, default=ProcessingStatus.PENDING, db_index=True
     )
     processing_error = models.TextField(blank=True)
+    # Hidden by staff (catalog.services.track_hidden_set): out of listings, search and Subsonic
+    # for everyone but admins and its own artist; playlists keep the entry.
+    hidden = models.BooleanField(default=False, db_default=False)
 
     objects = TrackQuerySet.as_manager()
 
@@ -201,6 +214,12 @@ class Track(TimestampedModel):
             models.Index(fields=["genre", "-popularity"], name="tracks_genre_popularity_idx"),
             models.Index(fields=["-created_at"], name="tracks_created_idx"),
             models.Index(fields=["checksum"], name="tracks_checksum_idx", condition=~Q(checksum="")),
+            # The admin changelist's filters and sort columns (catalog 0005_curation).
+            models.Index(fields=["id"], name="tracks_hidden_idx", condition=Q(hidden=True)),
+            models.Index(fields=["id"], name="tracks_no_features_idx", condition=Q(tempo__isnull=True)),
+            models.Index(fields=["title", "id"], name="tracks_title_idx"),
+            models.Index(fields=["processing_status", "id"], name="tracks_status_id_idx"),
+            models.Index(fields=["genre", "id"], name="tracks_genre_id_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(title=""), name="tracks_title_not_empty"),

@@ -426,3 +426,15 @@ def delete_impact(*, track_ids: list[int]) -> dict:
         "playlists": entries.values("playlist_id").distinct().count(),
         "favourites": Favorite.objects.filter(track_id__in=track_ids).count(),
     }
+
+def track_counts_by_status() -> dict[str, int]:
+    """How many tracks are in each processing state (plus hidden ones): one GROUP BY on the status index."""
+    from django.db.models import Count
+
+    from .models import ProcessingStatus
+
+    counts = {status: 0 for status in ProcessingStatus.values}
+    for row in Track.objects.order_by().values("processing_status").annotate(n=Count("id")):
+        counts[row["processing_status"]] = row["n"]
+    counts["hidden"] = Track.objects.filter(hidden=True).count()
+    return counts

@@ -19,14 +19,14 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from catalog.audio import AudioRejected, probe_audio
 from catalog.covers import CoverRejected, open_cover
 from catalog.models import Track
-from etl.models import RegistryStatus, S3FileRegistry, TrackUpload, UploadStatus
+from etl.models import EtlJob, RegistryStatus, S3FileRegistry, TrackUpload, UploadStatus
 from jonquils.storage import bucket_storage, save_file
 
 logger = logging.getLogger("jonquils.etl")
@@ -367,3 +367,43 @@ def upload_process(*, upload_id: int) -> TrackUpload:
         registry_entry_process(registry_id=upload.registry_entry_id, on_error="release")
     upload.refresh_from_db()
     return upload
+
+
+# --- staff (admin) ------------------------------------------------------------------------------
+
+
+def pipeline_run_now(*, actor) -> EtlJob:
+    """Start a pipeline run in a worker now; its etl_jobs row exists (running) before this returns."""
+    from accounts.permissions import user_is_admin
+    from etl.pipeline.run import PIPELINE, STEPS, job_start
+    from etl.tasks import music_etl_pipeline_task
+
+    if not user_is_admin(actor):
+        raise PermissionDenied("Only admins may start the pipeline.")
+    job_id = job_start(job_name=PIPELINE, details={"steps": list(STEPS), "limit": None,
+                                                   "requested_by": actor.username})
+    transaction.on_commit(lambda: music_etl_pipeline_task.delay(job_id=job_id))
+    return EtlJob.objects.get(pk=job_id)
+
+
+@transaction.atomic
+def registry_entries_retry(*, actor, registry_ids) -> int:
+    """Make failed registry entries (and their uploads) pending again and queue them; return how many.
+
+    An entry with an upload is processed by a worker at once; one without (a file dropped into
+    the bucket) waits for the next pipeline run.
+    """
+    from accounts.permissions import user_is_admin
+
+    if not user_is_admin(actor):
+        raise PermissionDenied("Only admins may retry files.")
+    ids = list(S3FileRegistry.objects.select_for_update().filter(pk__in=[int(i) for i in registry_ids],
+                                                                 status=RegistryStatus.FAILED).values_list("pk", flat=True))
+    now = timezone.now()
+    S3FileRegistry.objects.filter(pk__in=ids).update(status=RegistryStatus.PENDING, error_message="", updated_at=now)
+    uploads = list(TrackUpload.objects.filter(registry_entry_id__in=ids, status=UploadStatus.FAILED)
+                   .values_list("pk", flat=True))
+    TrackUpload.objects.filter(pk__in=uploads).update(status=UploadStatus.PENDING, error_message="", updated_at=now)
+    for upload_id in uploads:
+        transaction.on_commit(lambda upload_id=upload_id: upload_enqueue(upload_id=upload_id))
+    return len(ids)

@@ -49,11 +49,11 @@ def sweep_stale_uploads_task() -> dict:
 
 
 @shared_task(name="etl.music_etl_pipeline")
-def music_etl_pipeline_task(limit: int | None = None) -> dict:
-    """Run the whole pipeline once (the hourly beat entry); return the job's id and status."""
+def music_etl_pipeline_task(limit: int | None = None, job_id: int | None = None) -> dict:
+    """Run the whole pipeline once (the hourly beat entry, or staff's "run now" with its job row); return id and status."""
     from etl.pipeline.run import run_pipeline
 
-    job = run_pipeline(limit=limit)
+    job = run_pipeline(limit=limit, job_id=job_id)
     return {"etl_job_id": job.pk, "status": job.status}
 
 

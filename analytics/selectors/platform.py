@@ -96,3 +96,9 @@ def platform_report(*, period: Period, top: int = 10) -> dict:
         "api": {"requests": requests, "server_errors": server_errors, "error_rate": rate(server_errors, requests),
                 "endpoints": endpoints},
     }
+
+
+def plays_since(*, start) -> int:
+    """Plays recorded in ClickHouse since `start` (the staff dashboard's "listens today")."""
+    return int(get_client().scalar(
+        "SELECT count() FROM track_analytics WHERE action = 'play' AND timestamp >= %(start)s", {"start": start}) or 0)

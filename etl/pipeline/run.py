@@ -186,12 +186,16 @@ def cache_invalidate(*, changed: int, job_id: int | None = None) -> bool:
     return bool(changed)
 
 
-def run_pipeline(*, limit: int | None = None, steps: tuple[str, ...] = STEPS) -> EtlJob:
-    """Run the chosen steps once in this process, bookkept as one etl_jobs row; return the closed row."""
+def run_pipeline(*, limit: int | None = None, steps: tuple[str, ...] = STEPS, job_id: int | None = None) -> EtlJob:
+    """Run the chosen steps once in this process, bookkept as one etl_jobs row; return the closed row.
+
+    `job_id` names a row made beforehand (job_start), so whoever asked for the run sees it at once.
+    """
     unknown = set(steps) - set(STEPS)
     if unknown:
         raise ValueError(f"unknown steps {sorted(unknown)}; steps are {', '.join(STEPS)}")
-    job_id = job_start(details={"steps": list(steps), "limit": limit})
+    if job_id is None:
+        job_id = job_start(details={"steps": list(steps), "limit": limit})
     try:
         if "extract" in steps:
             step_extract(job_id=job_id)

@@ -12,12 +12,12 @@ from .base import Hit, SearchFilters, SearchRequest, SearchScope
 # entity -> (name fields, boost) used by all three clauses
 FIELDS = {
     "track": [("title", 4), ("artist_name", 2), ("album_title", 2), ("genre_name", 1)],
-    "artist": [("name", 4), ("bio", 1)],
+    "artist": [("name", 4), ("aliases", 4), ("bio", 1)],
     "album": [("title", 4), ("artist_name", 2)],
     "playlist": [("title", 4), ("description", 1)],
 }
 # Fields that have .compact and .suggest sub-fields (search.documents._name_field).
-NAME_FIELDS = {"title", "name", "artist_name"}
+NAME_FIELDS = {"title", "name", "aliases", "artist_name"}
 
 
 def _scope(entity: str, scope: SearchScope) -> list[dict]:

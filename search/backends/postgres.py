@@ -49,7 +49,7 @@ def _scope(entity: str, scope: SearchScope) -> _Where:
         return _Where([], {})
     if entity == "track":
         own = " OR e.artist_id = %(scope_artist_id)s" if scope.artist_id is not None else ""
-        return _Where([f"(e.processing_status = 'ready'{own})"], {"scope_artist_id": scope.artist_id})
+        return _Where([f"((e.processing_status = 'ready' AND NOT e.hidden){own})"], {"scope_artist_id": scope.artist_id})
     if entity == "playlist":
         return _Where(["(e.is_public OR e.owner_id = %(scope_user_id)s)"], {"scope_user_id": scope.user_id})
     return _Where([], {})  # artists and albums: few are hidden, visible_to drops them at loading

@@ -39,7 +39,7 @@ def test_ranking_exact_then_prefix_then_typos_and_popularity_breaks_ties():
     exact, prefix, fuzzy = body["query"]["bool"]["should"]
     assert exact["multi_match"]["boost"] > prefix["multi_match"]["boost"] > fuzzy["multi_match"]["boost"]
     assert "name.compact^4" in exact["multi_match"]["fields"] and "bio^1" in exact["multi_match"]["fields"]
-    assert prefix["multi_match"]["fields"] == ["name.suggest^4"]
+    assert prefix["multi_match"]["fields"] == ["name.suggest^4", "aliases.suggest^4"]  # merged names too
     assert fuzzy["multi_match"]["fuzziness"] == "AUTO"
     assert all(c["multi_match"]["operator"] == "and" for c in (exact, prefix, fuzzy))
     assert body["sort"] == [{"_score": "desc"}, {"popularity": "desc"}]
