@@ -189,13 +189,13 @@ class SubsonicCredentialsView(APIView):
             "api_key": drf_serializers.CharField(), "created_at": drf_serializers.DateTimeField()})},
         summary="Generate a new Subsonic password and OpenSubsonic API key; the previous ones stop working")
     def post(self, request):
-        issued = subsonic_credentials.subsonic_credentials_create(user=request.user)
+        issued = subsonic_credentials.subsonic_credentials_create(user=request.user, request=request)
         return Response({"username": issued.username, "password": issued.password, "api_key": issued.api_key,
                          "created_at": issued.credential.created_at.isoformat()}, status=status.HTTP_201_CREATED)
 
     @extend_schema(tags=["auth"], operation_id="auth_me_subsonic_credentials_destroy", responses={204: None})
     def delete(self, request):
-        subsonic_credentials.subsonic_credentials_revoke(user=request.user)
+        subsonic_credentials.subsonic_credentials_revoke(user=request.user, request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 class AuditPagination(CursorPagination):

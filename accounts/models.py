@@ -85,6 +85,8 @@ class AuditAction(models.TextChoices):
     ACTIVE_CHANGED = "active_changed", "Activated or deactivated"
     PRIVILEGES_CHANGED = "privileges_changed", "Staff or superuser status changed"
     USER_DELETED = "user_deleted", "Account deleted"
+    SUBSONIC_ISSUED = "subsonic_issued", "Subsonic credentials made"
+    SUBSONIC_REVOKED = "subsonic_revoked", "Subsonic credentials revoked"
 
 
 class AuditEvent(models.Model):

@@ -22,7 +22,8 @@ from django.utils import timezone
 
 from jonquils.exceptions import NotAuthenticatedError
 
-from .models import SubsonicCredential, User
+from . import audit
+from .models import AuditAction, SubsonicCredential, User
 
 
 class SubsonicAuthFailed(NotAuthenticatedError):
@@ -53,14 +54,16 @@ def _api_key_hash(api_key: str) -> str:
     return hashlib.sha256(api_key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def subsonic_credentials_create(*, user: User) -> IssuedCredentials:
+def subsonic_credentials_create(*, user: User, request=None) -> IssuedCredentials:
     """Generate a new Subsonic password and API key for the user; the previous ones stop working."""
     password = secrets.token_urlsafe(18)
     api_key = secrets.token_urlsafe(32)
     with transaction.atomic():
-        credential, _ = SubsonicCredential.objects.update_or_create(user=user, defaults={
+        credential, created = SubsonicCredential.objects.update_or_create(user=user, defaults={
             "password_encrypted": _fernet().encrypt(password.encode()).decode(),
             "api_key_hash": _api_key_hash(api_key), "created_at": timezone.now()})
+        audit.record(action=AuditAction.SUBSONIC_ISSUED, actor=user, target=user, request=request,
+                     replaced_previous=not created)
     return IssuedCredentials(username=user.username, password=password, api_key=api_key, credential=credential)
 
 
@@ -68,9 +71,12 @@ def subsonic_credentials_get(*, user: User) -> SubsonicCredential | None:
     return SubsonicCredential.objects.filter(user=user).first()
 
 
-def subsonic_credentials_revoke(*, user: User) -> None:
-    """Delete the user's Subsonic password and API key (nothing to delete is fine)."""
-    SubsonicCredential.objects.filter(user=user).delete()
+def subsonic_credentials_revoke(*, user: User, request=None) -> None:
+    """Delete the user's Subsonic password and API key (nothing to delete is fine, and is not audited)."""
+    with transaction.atomic():
+        deleted, _ = SubsonicCredential.objects.filter(user=user).delete()
+        if deleted:
+            audit.record(action=AuditAction.SUBSONIC_REVOKED, actor=user, target=user, request=request)
 
 
 @transaction.atomic

@@ -148,9 +148,9 @@ def subsonic_credentials(request):
     issued = None
     if request.POST.get("action") == "revoke":
         # No toast: base.html's <ul role="status"> toasts fail axe (listitem); the section says it instead.
-        subsonic_credentials_revoke(user=request.user)
+        subsonic_credentials_revoke(user=request.user, request=request)
     else:
-        issued = subsonic_credentials_create(user=request.user)
+        issued = subsonic_credentials_create(user=request.user, request=request)
     user = request.user
     form = ProfileForm(initial={"first_name": user.first_name, "last_name": user.last_name, "email": user.email,
                                 "country": user.country})

@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('action', models.CharField(choices=[('login', 'Signed in'), ('login_failed', 'Failed sign-in'), ('token_reuse', 'Refresh token reuse detected'), ('password_changed', 'Password changed'), ('role_changed', 'Role changed'), ('active_changed', 'Activated or deactivated'), ('privileges_changed', 'Staff or superuser status changed'), ('user_deleted', 'Account deleted')], max_length=32)),
+                ('action', models.CharField(choices=[('login', 'Signed in'), ('login_failed', 'Failed sign-in'), ('token_reuse', 'Refresh token reuse detected'), ('password_changed', 'Password changed'), ('role_changed', 'Role changed'), ('active_changed', 'Activated or deactivated'), ('privileges_changed', 'Staff or superuser status changed'), ('user_deleted', 'Account deleted'), ('subsonic_issued', 'Subsonic credentials made'), ('subsonic_revoked', 'Subsonic credentials revoked')], max_length=32)),
                 ('actor_username', models.CharField(blank=True, max_length=150)),
                 ('target_username', models.CharField(blank=True, max_length=150)),
                 ('ip_address', models.GenericIPAddressField(blank=True, null=True)),
@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
                 'db_table': 'audit_log',
                 'ordering': ['-created_at', '-id'],
                 'indexes': [models.Index(fields=['-created_at', '-id'], name='audit_log_created_idx'), models.Index(fields=['action', '-created_at'], name='audit_log_action_idx'), models.Index(fields=['actor', '-created_at'], name='audit_log_actor_idx'), models.Index(fields=['target', '-created_at'], name='audit_log_target_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('action__in', ['login', 'login_failed', 'token_reuse', 'password_changed', 'role_changed', 'active_changed', 'privileges_changed', 'user_deleted'])), name='audit_log_action_valid')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('action__in', ['login', 'login_failed', 'token_reuse', 'password_changed', 'role_changed', 'active_changed', 'privileges_changed', 'user_deleted', 'subsonic_issued', 'subsonic_revoked'])), name='audit_log_action_valid')],
             },
         ),
     ]

@@ -67,8 +67,14 @@ def _refuse_if_throttled(request, *, login) -> None:
 
 
 def _count_failure(request, *, login) -> None:
-    """Count a failed attempt on the API login counters; once over the limit, refuse for the wait."""
+    """Audit a failed attempt and count it on the API login counters; once over the limit, refuse for the wait."""
     from django.core.cache import cache
+
+    from accounts import audit
+    from accounts.models import AuditAction
+
+    audit.record(action=AuditAction.LOGIN_FAILED, request=request, target_username=(login or "")[:150],
+                 via="subsonic-api-key" if login is None else "subsonic")
 
     wait = login_attempt_wait(request, login=login)
     if wait:

@@ -52,3 +52,28 @@ def test_needs_authentication():
     for method in ("get", "post", "delete"):
         response = getattr(Client(), method)(URL)
         assert response.status_code == 401 and response.json()["error"]
+
+
+def test_credential_changes_and_failed_subsonic_logins_are_in_the_audit_log():
+    from accounts.models import AuditEvent
+
+    user = UserFactory(username="audited")
+    client = _jwt_client(user)
+    client.post(URL)
+    client.post(URL)
+    assert _ping(u="audited", p="wrong")["error"]["code"] == 40
+    assert _ping(apiKey="not-a-key")["error"]["code"] == 44
+    client.delete(URL)
+    client.delete(URL)  # nothing left to revoke: no second entry
+    events = list(AuditEvent.objects.filter(action__in=["subsonic_issued", "subsonic_revoked"], target=user)
+                  .order_by("id").values_list("action", "details"))
+    assert events == [("subsonic_issued", {"replaced_previous": False}), ("subsonic_issued", {"replaced_previous": True}),
+                      ("subsonic_revoked", {})]
+    failed = list(AuditEvent.objects.filter(action="login_failed").order_by("id").values_list("target_username", "details"))
+    assert ("audited", {"via": "subsonic"}) in failed and ("", {"via": "subsonic-api-key"}) in failed
+    assert all("wrong" not in str(details) for _, details in failed)
+    from tests.factories import AdminFactory
+
+    admin = AdminFactory()
+    listed = _jwt_client(admin).get("/api/v1/audit/", {"action": "subsonic_issued"}).json()["results"]
+    assert [e["target_username"] for e in listed] == ["audited", "audited"]
