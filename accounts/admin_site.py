@@ -107,10 +107,11 @@ def dashboard_context() -> dict:
     """What staff see at a glance on the admin index; each part degrades alone when its store is down."""
     from analytics.selectors.platform import plays_since
     from catalog.selectors import track_counts_by_status
-    from etl.selectors import etl_jobs_recent, uploads_failed_since
+    from etl.selectors import alerts_open, etl_jobs_recent, uploads_failed_since
 
     now = timezone.now()
-    context = {"track_counts": track_counts_by_status(),
+    open_count, open_alerts = alerts_open()
+    context = {"track_counts": track_counts_by_status(), "open_alert_count": open_count, "open_alerts": open_alerts,
                "failed_uploads": list(uploads_failed_since(since=now - timedelta(hours=24))),
                "recent_jobs": list(etl_jobs_recent())}
     try:

@@ -119,7 +119,7 @@ def test_dashboard_shows_statuses_failed_uploads_runs_and_listens(staff_client, 
     assert "old-fail.mp3" not in body
     assert f"music_etl_pipeline #{job.pk}" in body
     assert "Listens today" in body
-    assert "alert" not in body.lower()  # nothing about alerts until monitoring lands
+    assert "No open alerts" in body  # monitoring has raised nothing here
     # no inline script or style from our templates (the admin runs under CSP)
     import re
 
@@ -200,3 +200,19 @@ def test_dashboard_and_confirmation_pages_speak_russian(staff_client):
     track = TrackFactory()
     page = run_action(staff_client, Track, "hide", [track], confirm=False, HTTP_ACCEPT_LANGUAGE="ru")
     assert "Да, выполнить" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_dashboard_lists_open_alerts_most_severe_first_and_leaves_resolved_ones_out(staff_client):
+    from etl.models import Alert
+
+    Alert.objects.create(severity="warning", source="data_quality.stuck_processing", key="a", message="3 files stuck")
+    Alert.objects.create(severity="critical", source="service.postgres", key="", message="PostgreSQL is not answering")
+    Alert.objects.create(severity="critical", source="service.redis", key="", message="Redis was down",
+                         resolved_at=timezone.now())
+    body = staff_client.get(reverse("admin:index")).content.decode()
+    card = body.split('data-card="alerts"')[1].split("</div>")[0]
+    assert "Open alerts (2)" in card
+    assert card.index("PostgreSQL is not answering") < card.index("3 files stuck")
+    assert "Redis was down" not in card
+    assert reverse("admin:etl_alert_changelist") + "?state=open" in card
