@@ -100,10 +100,14 @@ def test_audit_api_pages_newest_first_and_filters(api, django_assert_max_num_que
     assert len(api.get(AUDIT, {"username": "TARGET1"}).json()["results"]) == 3
     assert len(api.get(AUDIT, {"action": ["role_changed", "login_failed"]}).json()["results"]) == 4
     assert api.get(AUDIT, {"since": "2999-01-01T00:00:00Z"}).json()["results"] == []
+    assert len(api.get(AUDIT, {"since": "2000-01-01T00:00:00+14:00"}).json()["results"]) > 0
 
 
 @pytest.mark.parametrize("params", [{"action": "no-such"}, {"target": "abc"}, {"since": "yesterday"},
-                                    {"page_size": "0"}, {"actor": "-1"}])
+                                    {"page_size": "0"}, {"actor": "-1"},
+                                    # a zone offset no place has, and instants that leave the range in UTC
+                                    {"since": "4843-10-28T10:59:04+22:15"}, {"until": "0001-01-01T00:10:00+14:00"},
+                                    {"since": "9999-12-31T23:59:00-14:00"}])
 def test_audit_api_bad_filters_are_clear_400s(api, params):
     api.force_authenticate(AdminFactory())
     response = api.get(AUDIT, params)
