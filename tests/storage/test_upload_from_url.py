@@ -68,6 +68,24 @@ def web():
     server.server_close()
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _suite_worker_leaves_these_downloads_alone():
+    """Every download here runs in this process, where the loopback test servers are allowed.
+
+    The suite's real Celery worker, when an earlier module started it, would claim the queued
+    download first and (rightly) refuse the loopback address. It stops consuming while this
+    module runs; what was queued meanwhile is purged before it starts again.
+    """
+    from jonquils.celery import app
+
+    queue = app.conf.task_default_queue
+    paused = app.control.cancel_consumer(queue, reply=True, timeout=1.0)
+    yield
+    app.control.purge()
+    if paused:
+        app.control.add_consumer(queue, reply=True, timeout=1.0)
+
+
 @pytest.fixture
 def allow_loopback(settings):
     """Test-only: let the guard reach the loopback test server (the default refuses it)."""
