@@ -96,7 +96,7 @@ def _admin_login(base: str, username: str, password: str) -> bool:
                                    "next": "/admin/"}).encode()
     request = urllib.request.Request(f"{base}/admin/login/?next=/admin/", data=data, headers={"Referer": f"{base}/admin/login/"})
     final = opener.open(request, timeout=10)
-    return final.geturl().rstrip("/").endswith("/admin") and "Site administration" in final.read().decode()
+    return final.geturl().rstrip("/").endswith("/admin") and "Staff dashboard" in final.read().decode()
 
 
 def _manage(env: dict, *args: str) -> str:
