@@ -1,0 +1,1 @@
+"""One module per scenario; each exposes `run(stack, *, smoke) -> list[Section]` (see bench/core.py)."""
