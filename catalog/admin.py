@@ -1,5 +1,5 @@
-"""Staff curation of the catalog. Every save, delete and action goes through catalog.services,
-so search, the API cache and playlists stay consistent with what the API and pages do."""
+"""Staff curation of the catalog. Every save, delete and action goes through catalog.curation
+(which reuses catalog.services' save path), so search, the API cache and playlists stay consistent with what the API and pages do."""
 from __future__ import annotations
 
 from urllib.parse import urlencode
@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 
 from accounts.admin_site import FastChangelist, confirm_action
 
-from . import services
+from . import curation
 from .models import Album, Artist, Genre, Track
 
 
@@ -38,25 +38,25 @@ class ServiceBackedAdmin(FastChangelist, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         try:
-            services.catalog_object_staff_save(actor=request.user, obj=obj,
+            curation.catalog_object_staff_save(actor=request.user, obj=obj,
                                                changed=list(form.changed_data) if change else None)
         except PermissionDenied as exc:
             raise PermissionDenied(str(exc)) from None
 
     def delete_model(self, request, obj):
-        services.catalog_object_staff_delete(actor=request.user, obj=obj)
+        curation.catalog_object_staff_delete(actor=request.user, obj=obj)
 
     def delete_queryset(self, request, queryset):
         with transaction.atomic():
             for obj in queryset:
-                services.catalog_object_staff_delete(actor=request.user, obj=obj)
+                curation.catalog_object_staff_delete(actor=request.user, obj=obj)
 
     @admin.action(description=_("Re-index selected in search"))
     def reindex_selected(self, request, queryset):
         entity = self.model._meta.model_name
 
         def perform(objects, data):
-            services.catalog_reindex(actor=request.user, entity=entity, ids=objects)
+            curation.catalog_reindex(actor=request.user, entity=entity, ids=objects)
             return ngettext("Re-indexed %d object in search.", "Re-indexed %d objects in search.", len(objects)) % len(objects)
 
         return confirm_action(self, request, queryset, title=_("Re-index in search"), perform=perform,
@@ -184,7 +184,7 @@ class ArtistAdmin(ServiceBackedAdmin):
 
         def perform(objects, data):
             keep = data["keep"]
-            services.artist_merge(actor=request.user, keep=keep, duplicates=[o for o in objects if o.pk != keep.pk])
+            curation.artist_merge(actor=request.user, keep=keep, duplicates=[o for o in objects if o.pk != keep.pk])
             self.log_change(request, keep, f"Merged {len(objects) - 1} duplicate artist(s) into this one")
             return _("Merged %(n)d artists into “%(keep)s”; their names are kept as aliases.") % {
                 "n": len(objects) - 1, "keep": keep.name}
@@ -231,7 +231,7 @@ class AlbumAdmin(ServiceBackedAdmin):
 
         def perform(objects, data):
             keep = data["keep"]
-            services.album_merge(actor=request.user, keep=keep, duplicates=[o for o in objects if o.pk != keep.pk])
+            curation.album_merge(actor=request.user, keep=keep, duplicates=[o for o in objects if o.pk != keep.pk])
             self.log_change(request, keep, f"Merged {len(objects) - 1} duplicate album(s) into this one")
             return _("Merged %(n)d albums into “%(keep)s”.") % {"n": len(objects) - 1, "keep": keep.title}
 
@@ -297,7 +297,7 @@ class TrackAdmin(ServiceBackedAdmin):
     @admin.action(description=_("Re-run processing of selected tracks"))
     def reprocess(self, request, queryset):
         def perform(objects, data):
-            n = services.tracks_reprocess_enqueue(actor=request.user, track_ids=objects)
+            n = curation.tracks_reprocess_enqueue(actor=request.user, track_ids=objects)
             return ngettext("Queued %d track for re-processing.", "Queued %d tracks for re-processing.", n) % n
 
         return confirm_action(self, request, queryset, title=_("Re-run processing"), perform=perform,
@@ -307,7 +307,7 @@ class TrackAdmin(ServiceBackedAdmin):
     @admin.action(description=_("Set genre of selected tracks"))
     def set_genre(self, request, queryset):
         def perform(objects, data):
-            n = services.tracks_genre_set(actor=request.user, track_ids=objects, genre=data["genre"])
+            n = curation.tracks_genre_set(actor=request.user, track_ids=objects, genre=data["genre"])
             return ngettext("Set the genre of %(n)d track to %(g)s.", "Set the genre of %(n)d tracks to %(g)s.", n) % {
                 "n": n, "g": data["genre"] or "—"}
 
@@ -318,7 +318,7 @@ class TrackAdmin(ServiceBackedAdmin):
     @admin.action(description=_("Move selected tracks to another album"))
     def move_to_album(self, request, queryset):
         def perform(objects, data):
-            n = services.tracks_move_to_album(actor=request.user, track_ids=objects, album=data["album"])
+            n = curation.tracks_move_to_album(actor=request.user, track_ids=objects, album=data["album"])
             return ngettext("Moved %(n)d track to “%(a)s”.", "Moved %(n)d tracks to “%(a)s”.", n) % {
                 "n": n, "a": data["album"].title}
 
@@ -328,7 +328,7 @@ class TrackAdmin(ServiceBackedAdmin):
     @admin.action(description=_("Hide selected tracks"))
     def hide(self, request, queryset):
         def perform(objects, data):
-            n = services.tracks_hidden_set(actor=request.user, track_ids=objects, hidden=True)
+            n = curation.tracks_hidden_set(actor=request.user, track_ids=objects, hidden=True)
             return ngettext("Hid %d track.", "Hid %d tracks.", n) % n
 
         return confirm_action(self, request, queryset, title=_("Hide tracks"), perform=perform,
@@ -338,7 +338,7 @@ class TrackAdmin(ServiceBackedAdmin):
     @admin.action(description=_("Show selected tracks again"))
     def show(self, request, queryset):
         def perform(objects, data):
-            n = services.tracks_hidden_set(actor=request.user, track_ids=objects, hidden=False)
+            n = curation.tracks_hidden_set(actor=request.user, track_ids=objects, hidden=False)
             return ngettext("Showed %d track again.", "Showed %d tracks again.", n) % n
 
         return confirm_action(self, request, queryset, title=_("Show tracks"), perform=perform,

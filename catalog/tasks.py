@@ -15,7 +15,7 @@ logger = logging.getLogger("jonquils.catalog")
 def track_reprocess_task(track_id: int) -> str:
     """Re-read one track's file (tags, features, genre); idempotent."""
     from catalog.models import Track
-    from catalog.services import track_reprocess
+    from catalog.curation import track_reprocess
 
     try:
         return track_reprocess(track_id=track_id).processing_status

@@ -128,7 +128,7 @@ class TrackDocument(_Document):
 @artists_index.document
 class ArtistDocument(_Document):
     name = _name_field()
-    aliases = _name_field(multi=True)  # merged duplicates' names (catalog.services.artist_merge)
+    aliases = _name_field(multi=True)  # merged duplicates' names (catalog.curation.artist_merge)
     bio = fields.TextField(analyzer=folded)
     popularity = fields.FloatField()
     genre_ids = fields.IntegerField(multi=True)

@@ -207,7 +207,7 @@ def test_reprocess_action_queues_each_track_after_commit(staff_client, django_ca
 
 def test_track_reprocess_rereads_the_file(local_bucket):
     """The service the task runs: tags, features and duration come from the stored file again."""
-    from catalog.services import track_reprocess
+    from catalog.curation import track_reprocess
     from tests.audio import make_audio
     from tests.etl.conftest import drop
 
@@ -224,7 +224,7 @@ def test_track_reprocess_rereads_the_file(local_bucket):
 
 
 def test_track_reprocess_of_a_missing_file_fails_the_track_with_the_reason(local_bucket):
-    from catalog.services import track_reprocess
+    from catalog.curation import track_reprocess
 
     t = TrackFactory(title="Gone", file_path="tracks/nowhere.mp3")
     t = track_reprocess(track_id=t.pk)
@@ -301,7 +301,7 @@ def test_hidden_follows_the_one_visibility_rule(staff):
     visible); its own artist account and admins keep it."""
     from django.contrib.auth.models import AnonymousUser
 
-    from catalog import services
+    from catalog import curation as services
     from tests.factories import ArtistUserFactory, UserFactory
 
     owner = ArtistUserFactory()
@@ -321,7 +321,7 @@ def test_hidden_follows_the_one_visibility_rule(staff):
 def test_curation_services_refuse_non_admins():
     from django.core.exceptions import PermissionDenied
 
-    from catalog import services
+    from catalog import curation as services
     from tests.factories import ArtistUserFactory
 
     owner = ArtistUserFactory()
