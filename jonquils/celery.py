@@ -6,6 +6,15 @@ from celery.schedules import crontab
 from celery.signals import worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jonquils.settings")
+# librosa's numba kernels are cached on disk, by default beside librosa in site-packages, where every
+# checkout sharing the venv writes too; numba's gufunc cache is not safe against two writers (numba
+# issue 10128: mismatched .nbc files, then SIGSEGV in every process that loads them). Each var dir
+# gets its own, written by the worker's main process (below). Set here: every Django process imports
+# this module (jonquils/__init__.py) before anything imports numba.
+if "NUMBA_CACHE_DIR" not in os.environ:
+    from jonquils.embedded.paths import embedded_paths
+
+    os.environ["NUMBA_CACHE_DIR"] = str(embedded_paths().var_dir / "cache" / "numba")
 
 app = Celery("jonquils")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -102,11 +102,6 @@ def main() -> int:
         env = dict(os.environ, **stack.start(), DJANGO_SETTINGS_MODULE="jonquils.settings", PYTHONUNBUFFERED="1")
         # /metrics sums every process's metrics (web workers, Celery) from one fresh directory.
         env["PROMETHEUS_MULTIPROC_DIR"] = str(_fresh_metrics_dir(paths.run_dir / "prometheus"))
-        # librosa's numba kernels are cached on disk; by default next to librosa in site-packages, where
-        # every checkout sharing the venv writes too, and numba's gufunc cache is not safe against two
-        # writers (numba issue 10128: mismatched .nbc files, then SIGSEGV in every later process).
-        # The stack's own cache has one writer: the worker's main process (jonquils.celery).
-        env.setdefault("NUMBA_CACHE_DIR", str(paths.var_dir / "cache" / "numba"))
         for step in (("migrate", "--noinput"), ("collectstatic", "--noinput"), ("ensure_buckets",), ("ensure_admin",)):
             result = _manage(*step, env=env)
             if result.returncode != 0:
