@@ -22,9 +22,12 @@ def when_ready(server):
     garbage collector would touch (gc.freeze keeps the preloaded objects out of its scans).
     """
     if server.cfg.preload_app:
-        from django.urls import get_resolver
+        from django.apps import apps
 
-        get_resolver().url_patterns  # noqa: B018 - resolving the URLconf imports every view module
+        if apps.ready:  # the Django app (not some other WSGI app served with this config)
+            from django.urls import get_resolver
+
+            get_resolver().url_patterns  # noqa: B018 - resolving the URLconf imports every view module
         gc.freeze()
 
 
