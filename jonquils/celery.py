@@ -1,12 +1,20 @@
 """The Celery application; the beat schedule lives here and nowhere else."""
 import os
-import threading
 
 from celery import Celery
 from celery.schedules import crontab
-from celery.signals import worker_process_init
+from celery.signals import worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jonquils.settings")
+# librosa's numba kernels are cached on disk, by default beside librosa in site-packages, where every
+# checkout sharing the venv writes too; numba's gufunc cache is not safe against two writers (numba
+# issue 10128: mismatched .nbc files, then SIGSEGV in every process that loads them). Each var dir
+# gets its own, written by the worker's main process (below). Set here: every Django process imports
+# this module (jonquils/__init__.py) before anything imports numba.
+if "NUMBA_CACHE_DIR" not in os.environ:
+    from jonquils.embedded.paths import embedded_paths
+
+    os.environ["NUMBA_CACHE_DIR"] = str(embedded_paths().var_dir / "cache" / "numba")
 
 app = Celery("jonquils")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -50,16 +58,24 @@ def ping() -> str:
     return "pong"
 
 
-@worker_process_init.connect(dispatch_uid="jonquils.warm_audio_analysis")
+@worker_init.connect(dispatch_uid="jonquils.warm_audio_analysis")
 def _warm_audio_analysis(**kwargs) -> None:
-    """Compile librosa's kernels in each worker process at start, in the background.
+    """Import the audio stack and compile librosa's kernels in the worker's main process, before the pool forks.
 
-    Celery kills a child whose init takes over 4 s, and the first analysis costs ~30 s
-    of numba compilation: a thread does it while the process already takes tasks.
+    The pool children (and beat embedded with -B) are forked after this, so they inherit the
+    imported modules and the compiled code as shared pages: PSS splits them instead of every
+    child holding ~280 MB of its own, no task pays the first analysis's numba compilation
+    (≈30 s, ≈5 s from the disk cache), and one process writes numba's cache, which is not safe
+    against two writers at once (numba issue 10128: SIGSEGV in every later process). It delays
+    the worker's first task by that time; a failure is logged and leaves compilation to the first task.
     """
-    def warm() -> None:
+    import gc
+    import logging
+
+    try:
         from etl.audio.features import warm_up
 
         warm_up()
-
-    threading.Thread(target=warm, name="audio-warm-up", daemon=True).start()
+    except Exception:  # noqa: BLE001 - warming is an optimisation; the task compiles on its own
+        logging.getLogger("jonquils.celery").exception("audio analysis warm-up failed")
+    gc.freeze()  # the collector's scans would otherwise write to, and so copy, every inherited page

@@ -1,7 +1,7 @@
 """`make run`: start the whole service on one machine and stop all of it on Ctrl-C or SIGTERM.
 
 Order: local servers (PostgreSQL, Redis, unless configured) → migrations → the staff
-login → Celery worker and beat → gunicorn. It prints the URL and the login once /health
+login → Celery worker (beat embedded) → gunicorn. It prints the URL and the login once /health
 answers, and on SIGINT/SIGTERM stops every process it started, in reverse order.
 """
 from __future__ import annotations
@@ -114,9 +114,9 @@ def main() -> int:
         from .analytics_owner import start_analytics_owner
         processes["analytics"] = start_analytics_owner(paths, env=env, log_path=log_dir / "analytics.log")
         # --- end analytics owner
-        for role in ("worker", "beat"):
-            processes[role] = _spawn(celery_command(role, var_run_dir=paths.run_dir), env=env,
-                                     log_name=f"{role}.log", log_dir=log_dir)
+        # One worker, beat embedded in it (see celery_command): one process tree instead of two.
+        processes["worker"] = _spawn(celery_command("worker", var_run_dir=paths.run_dir, beat=True), env=env,
+                                     log_name="worker.log", log_dir=log_dir)
         processes["web"] = _spawn(web_command(port=port), env=env, log_name="web.log", log_dir=log_dir)
 
         url = f"http://{HOST}:{port}"

@@ -325,14 +325,26 @@ class EmbeddedStack:
             self.postgres = None
 
 
-def celery_command(role: str, *, var_run_dir: Path, concurrency: int = 2, hostname: str | None = None) -> list[str]:
-    """Return the command line of a Celery `worker` or `beat` for this project."""
+def celery_command(role: str, *, var_run_dir: Path, concurrency: int = 2, hostname: str | None = None,
+                   beat: bool = False) -> list[str]:
+    """Return the command line of a Celery `worker` (with `beat=True`, carrying the beat schedule) or `beat`.
+
+    `make run` embeds beat in its worker (`-B`): a forked child of the worker's main process shares its
+    pages instead of importing Django again in a process of its own (142 MB). Only one beat may run per
+    var dir, so such a worker takes `var/run/worker-beat.pid`; a second one on the same var dir refuses
+    to start while the first lives (Celery removes a pidfile whose process is gone).
+    """
     import sys
 
     celery = str(Path(sys.executable).parent / "celery")
     if role == "worker":
-        return [celery, "-A", "jonquils", "worker", "--loglevel", "INFO", "--concurrency", str(concurrency),
-                "--hostname", hostname or f"jonquils@{socket.gethostname()}", "--without-mingle", "--without-gossip"]
+        command = [celery, "-A", "jonquils", "worker", "--loglevel", "INFO", "--concurrency", str(concurrency),
+                   "--hostname", hostname or f"jonquils@{socket.gethostname()}", "--without-mingle", "--without-gossip"]
+        if beat:
+            var_run_dir.mkdir(parents=True, exist_ok=True)
+            command += ["--beat", "--schedule", str(var_run_dir / "celerybeat-schedule"),
+                        "--pidfile", str(var_run_dir / "worker-beat.pid")]
+        return command
     if role == "beat":
         var_run_dir.mkdir(parents=True, exist_ok=True)
         return [celery, "-A", "jonquils", "beat", "--loglevel", "INFO",
