@@ -94,7 +94,10 @@ class TrackViewSet(_CatalogViewSet):
         return selectors.track_list(user=self.request.user)
 
     def list(self, request):
-        return self._page(_filtered(TrackFilter, request, self.get_queryset()), TrackOutputSerializer)
+        def build():
+            return self._page(_filtered(TrackFilter, request, self.get_queryset()), TrackOutputSerializer).data
+
+        return Response(_cached_if_public(request, "track-list", _cache_params(request), build))
 
     def create(self, request):
         return self._write(TrackCreateInputSerializer, services.track_create, TrackOutputSerializer, created=True)

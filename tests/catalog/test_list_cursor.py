@@ -129,3 +129,24 @@ def test_a_cursor_with_a_value_of_the_wrong_type_is_a_400(catalog):
 
     raw = base64.urlsafe_b64encode(json.dumps({"p": 2, "o": ["-created_at", "-id"], "k": ["not a date", 3]}).encode()).decode()
     assert_error(client_for().get(f"{V1}/tracks/?ordering=-created&cursor={raw}"), 400, "invalid", {"cursor"})
+
+
+def test_a_second_anonymous_list_page_is_served_without_the_database(catalog, django_assert_num_queries):
+    client = client_for()
+    next_url = client.get(f"{V1}/tracks/?ordering=-popularity&page_size=5").json()["next"]
+    first = client.get(next_url)
+    with django_assert_num_queries(0):
+        second = client.get(next_url)
+    assert second.json() == first.json()
+
+
+def test_a_new_track_appears_in_the_cached_list_at_once(catalog, django_capture_on_commit_callbacks):
+    client = client_for()
+    assert client.get(f"{V1}/tracks/?ordering=-popularity&page_size=5").json()["count"] == 23
+    with django_capture_on_commit_callbacks(execute=True):
+        track = services.track_update(actor=AdminFactory(), track=catalog[5], title="Now on top")
+        Track.objects.filter(pk=track.pk).update(popularity=1000)
+        from catalog.cache import catalog_cache_invalidate
+
+        catalog_cache_invalidate()  # as etl.aggregates does after scoring
+    assert ids(client.get(f"{V1}/tracks/?ordering=-popularity&page_size=5"))[0] == track.pk
