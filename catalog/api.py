@@ -9,6 +9,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from accounts.permissions import CatalogWritePermission, user_sees_public_catalog_only
+from jonquils.api.pagination import KeysetPagination
 
 from . import selectors, services
 from .cache import cached
@@ -58,6 +59,12 @@ def _filtered(filterset_class, request, queryset):
 class _CatalogViewSet(viewsets.GenericViewSet):
     permission_classes = [CatalogWritePermission]
     lookup_value_regex = ID_REGEX
+    pagination_class = KeysetPagination
+
+    def list_count(self, queryset) -> int:
+        """Rows of a filtered list: cached per catalog version for public viewers (COUNT(*) grows with the catalog)."""
+        params = {k: v for k, v in sorted(self.request.query_params.items()) if k not in ("page", "cursor", "page_size")}
+        return _cached_if_public(self.request, "list-count", {"path": self.request.path, **params}, queryset.count)
 
     def _page(self, queryset, serializer_class):
         page = self.paginate_queryset(queryset)
@@ -87,13 +94,19 @@ class TrackViewSet(_CatalogViewSet):
         return selectors.track_list(user=self.request.user)
 
     def list(self, request):
-        return self._page(_filtered(TrackFilter, request, self.get_queryset()), TrackOutputSerializer)
+        def build():
+            return self._page(_filtered(TrackFilter, request, self.get_queryset()), TrackOutputSerializer).data
+
+        return Response(_cached_if_public(request, "track-list", _cache_params(request), build))
 
     def create(self, request):
         return self._write(TrackCreateInputSerializer, services.track_create, TrackOutputSerializer, created=True)
 
     def retrieve(self, request, pk):
-        return Response(TrackOutputSerializer(selectors.track_get(track_id=int(pk), user=request.user)).data)
+        def build():
+            return TrackOutputSerializer(selectors.track_get(track_id=int(pk), user=request.user)).data
+
+        return Response(_cached_if_public(request, "track-detail", {"id": int(pk)}, build))
 
     def update(self, request, pk, partial=False):
         track = selectors.track_get(track_id=int(pk), user=request.user)

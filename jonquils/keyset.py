@@ -73,3 +73,18 @@ def _value(row, key: str):
     for part in key.split("__"):
         value = getattr(value, part)
     return value
+
+
+def seek_filter(order: list[tuple[str, bool]], values: list) -> Q:
+    """Rows strictly after `values` in ORDER BY `order` ((field, descending) pairs, any mix of directions).
+
+    The expansion (a > x) OR (a = x AND b > y) ... is exact; the extra bound on the leading
+    field (a >= x) is implied by it and lets PostgreSQL start the index scan at the cursor
+    instead of filtering every row before it.
+    """
+    after = Q()
+    for i, (name, descending) in enumerate(order):
+        ties = {earlier: values[j] for j, (earlier, _) in enumerate(order[:i])}
+        after |= Q(**ties) & Q(**{f"{name}__{'lt' if descending else 'gt'}": values[i]})
+    lead, lead_descending = order[0]
+    return Q(**{f"{lead}__{'lte' if lead_descending else 'gte'}": values[0]}) & after
