@@ -180,15 +180,15 @@ def _artists(cur, params: SeedParams) -> None:
                CASE WHEN g %% 3 = 0 THEN 'Plays ' || pg_temp.word() || ' and ' || pg_temp.word() || ' music.' ELSE '' END,
                (ARRAY['', 'GB', 'US', 'FR', 'RU', 'GR', 'JP', 'EG', 'BR', 'DE'])[1 + g %% 10], '', '{}',
                now() - make_interval(days => (g %% 700)::int), now()
-          FROM generate_series(1, %s) g ORDER BY g""", [TYPO_ARTIST, params.artists])
+          FROM generate_series(1::bigint, %s) g ORDER BY g""", [TYPO_ARTIST, params.artists])
 
 
 def _albums(cur, params: SeedParams) -> None:
     cur.execute("""
         INSERT INTO albums (artist_id, title, release_date, cover_image, created_at, updated_at)
         SELECT a.lo + (g - 1) %% a.n, initcap(pg_temp.word() || CASE WHEN g %% 2 = 0 THEN ' ' || pg_temp.word() ELSE '' END),
-               date '1960-01-01' + (g * 7919 %% 24000), '', now(), now()
-          FROM generate_series(1, %s) g, (SELECT min(id) lo, count(*) n FROM artists) a ORDER BY g""", [params.albums])
+               date '1960-01-01' + (g * 7919 %% 24000)::int, '', now(), now()
+          FROM generate_series(1::bigint, %s) g, (SELECT min(id) lo, count(*) n FROM artists) a ORDER BY g""", [params.albums])
     cur.execute("INSERT INTO album_artists (album_id, artist_id, position) SELECT id, artist_id, 0 FROM albums ORDER BY id")
 
 
@@ -209,7 +209,7 @@ def _tracks(cur, params: SeedParams) -> None:
                60 + (g %% 120), (g %% 100) / 100.0, (g * 31 %% 100) / 100.0, -20 + (g %% 15),
                ARRAY[(g %% 100) / 100.0, (g * 7 %% 100) / 100.0, (g * 13 %% 100) / 100.0]::float8[],
                NULL, 'mp3', '', 'ready', '', now() - make_interval(mins => (g %% 500000)::int), now()
-          FROM generate_series(1, %s) g
+          FROM generate_series(1::bigint, %s) g
           CROSS JOIN (SELECT min(id) lo, count(*) n FROM genres) ge
           CROSS JOIN (SELECT count(*) n FROM albums) al_n
           JOIN albums al ON al.id = (SELECT min(id) FROM albums) + (g - 1) %% al_n.n
@@ -238,7 +238,7 @@ def _users(cur, params: SeedParams) -> None:
                'listener' || g || '@bench.example', false, true, 'user',
                now() - make_interval(days => (g %% 730)::int),
                (ARRAY['', '', 'GB', 'US', 'FR', 'RU', 'GR', 'JP', 'EG', 'BR'])[1 + g %% 10], 0
-          FROM generate_series(1, %s) g ORDER BY g""", [password, params.users])
+          FROM generate_series(1::bigint, %s) g ORDER BY g""", [password, params.users])
 
 
 def _playlists(cur, params: SeedParams) -> None:
@@ -246,7 +246,7 @@ def _playlists(cur, params: SeedParams) -> None:
     cur.execute("""
         INSERT INTO playlists (owner_id, title, description, is_public, created_at, updated_at)
         SELECT u.lo + (g - 1) %% u.n, initcap(pg_temp.word() || ' ' || pg_temp.word()), '', g %% 3 <> 0, now(), now()
-          FROM generate_series(1, %s) g, (SELECT min(id) lo, count(*) n FROM users) u ORDER BY g""",
+          FROM generate_series(1::bigint, %s) g, (SELECT min(id) lo, count(*) n FROM users) u ORDER BY g""",
                 [params.playlists])
     cur.execute("""
         INSERT INTO playlist_tracks (playlist_id, track_id, position, added_at)
@@ -273,7 +273,7 @@ def _listens(cur, params: SeedParams) -> None:
                now() - interval '11 minutes' - make_interval(secs => random() * 365 * 86400),
                d.ms, d.ms * 100.0 / 200000, (ARRAY['web', 'ios', 'android', 'desktop', 'subsonic'])[1 + g %% 5],
                (ARRAY['desktop', 'mobile', 'tablet', 'speaker', 'car'])[1 + g %% 5]
-          FROM generate_series(1, %s) g
+          FROM generate_series(1::bigint, %s) g
           CROSS JOIN (SELECT min(id) lo, count(*) n FROM users) u
           CROSS JOIN (SELECT min(id) lo, count(*) n FROM tracks) t
           CROSS JOIN LATERAL (SELECT (g * 7919 %% 200001)::int AS ms) d""", [params.listens])
