@@ -27,31 +27,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BENCH_DB = "jonquils_search_bench"
 
-COMMON_WORDS = (
-    "love night heart baby dance fire dream time girl blue summer rain home light world road "
-    "money night sweet wild gold river moon star city song party soul morning midnight ghost "
-    "café señor naïve любовь ночь lune corazón"
-).split()
-SYLLABLES = "ka lo mi ra ten sol vi an dor el fin gar hu jo ly mo nek or pa qu ri sa tu ur ve wo xa yo zu".split()
+from bench.seed_names import SEARCH_TERMS, vocabulary  # noqa: E402 (after the sys.path insert)
 
 QUERIES = {  # name: (query, what it exercises)
-    "rare": "zyzzogeton",
-    "common": "love",
-    "typo": "metalica",
-    "prefix": "lov",
+    "rare": SEARCH_TERMS["rare"],
+    "common": SEARCH_TERMS["common"],
+    "typo": SEARCH_TERMS["typo"],
+    "prefix": SEARCH_TERMS["prefix"],
 }
 
 
 def _vocabulary(size: int) -> list[str]:
-    rng = random.Random(42)
-    words = list(dict.fromkeys(COMMON_WORDS))
-    seen = set(words)
-    while len(words) < size:
-        word = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4)))
-        if word not in seen:
-            seen.add(word)
-            words.append(word)
-    return words
+    return vocabulary(size, seed=42)
 
 
 def _server() -> dict:

@@ -1,0 +1,331 @@
+"""Build issue 17's benchmark dataset inside PostgreSQL: set-based INSERT ... SELECT, never the ORM row by row.
+
+Shape: ids in order (foreign keys are cheap), names drawn from a Zipf vocabulary (bench/seed_names.py)
+in several scripts, ~15 % of tracks with 2-3 credits (position 0 = the main artist), every track
+ready with its audio features, dense playlist positions, listens Zipf-skewed over tracks and users
+across the last 365 days, and popularity ordered like the listens.
+
+Search columns: the search triggers are disabled during the load and run once afterwards, set-based,
+through `UPDATE ... SET title = title` — the triggers stay the one rule, and a credit row no longer
+re-touches its track once per row (search/migrations/0002). The secondary indexes of the big tables
+are dropped around the load and rebuilt once.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from django.contrib.auth.hashers import make_password
+from django.db import connection, transaction
+
+from .seed_names import RARE_WORD, SEARCH_TERMS, TYPO_ARTIST, vocabulary
+
+VOCABULARY_SIZE = 20_000
+BENCH_PASSWORD = "bench-password"
+TRIGGERED_TABLES = ("tracks", "albums", "track_artists", "album_artists")
+REINDEXED_TABLES = ("tracks", "track_artists", "playlist_tracks", "listening_history", "albums", "artists", "users")
+RESET_TABLES = ("listening_history", "playlist_tracks", "playlists", "favorites", "track_artists", "album_artists",
+                "tracks", "albums", "artists", "genres", "subsonic_credentials", "audit_log", "users")
+
+
+class SeedRefused(Exception):
+    """The seed would overwrite data or was asked something impossible; nothing was written."""
+
+
+@dataclass
+class SeedParams:
+    tracks: int
+    artists: int | None = None
+    albums: int | None = None
+    users: int | None = None
+    listens: int | None = None
+    playlists: int | None = None
+    big_playlists: int | None = None
+    big_playlist_size: int = 5000
+    seed: int = 42
+    reset: bool = False
+
+    def resolved(self) -> "SeedParams":
+        """Fill the unset sizes with the issue's proportions (1M tracks: 100k artists, 200k albums, ...)."""
+        if self.tracks < 1:
+            raise SeedRefused("--tracks must be at least 1")
+        t = self.tracks
+        out = SeedParams(**asdict(self))
+        out.artists = self.artists if self.artists is not None else max(1, t // 10)
+        out.albums = self.albums if self.albums is not None else max(1, t // 5)
+        out.users = self.users if self.users is not None else max(1, t // 10)
+        out.listens = self.listens if self.listens is not None else t * 10
+        out.playlists = self.playlists if self.playlists is not None else max(1, t // 10)
+        out.big_playlists = self.big_playlists if self.big_playlists is not None else max(1, t // 50_000)
+        out.big_playlist_size = min(self.big_playlist_size, t)
+        for name in ("artists", "albums", "users", "listens", "playlists", "big_playlists", "big_playlist_size"):
+            if getattr(out, name) < (0 if name == "listens" else 1):
+                raise SeedRefused(f"--{name.replace('_', '-')} must be positive")
+        if out.big_playlists > out.playlists:
+            raise SeedRefused("--big-playlists cannot exceed --playlists")
+        return out
+
+
+@dataclass
+class SeedResult:
+    params: dict
+    counts: dict = field(default_factory=dict)
+    seconds: dict = field(default_factory=dict)
+    bench_user: dict = field(default_factory=dict)
+    big_playlist_ids: list = field(default_factory=list)
+    sample: dict = field(default_factory=dict)
+
+
+def seed_dataset(params: SeedParams, *, report_path: Path | None = None, say=lambda message: None) -> SeedResult:
+    """Fill the configured database with the dataset; refuse (SeedRefused) when it holds tracks without reset."""
+    params = params.resolved()
+    result = SeedResult(params=asdict(params))
+    started = time.perf_counter()
+
+    def phase(name, fn, *args):
+        begun = time.perf_counter()
+        fn(*args)
+        result.seconds[name] = round(time.perf_counter() - begun, 2)
+        say(f"  {name}: {result.seconds[name]:.1f} s")
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT EXISTS (SELECT 1 FROM tracks)")
+        if cur.fetchone()[0] and not params.reset:
+            raise SeedRefused("the database already holds tracks; pass --reset to drop every catalog, account, "
+                              "playlist and listening row first")
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SELECT setseed(%s)", [((params.seed % 1000) / 1000.0) * 2 - 1])
+        cur.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        # Foreign keys are deferred to commit; checked per statement, no check is pending when the
+        # search triggers are switched back on (ALTER TABLE refuses with pending trigger events).
+        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        if params.reset:
+            phase("reset", _reset, cur)
+        indexes = _drop_secondary_indexes(cur)
+        for table in TRIGGERED_TABLES:
+            cur.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+        phase("vocabulary", _vocabulary, cur, params)
+        phase("artists", _artists, cur, params)
+        phase("albums", _albums, cur, params)
+        phase("tracks", _tracks, cur, params)
+        phase("credits", _credits, cur, params)
+        phase("users", _users, cur, params)
+        phase("playlists", _playlists, cur, params)
+        phase("listens", _listens, cur, params)
+        phase("popularity", _popularity, cur)
+        for table in TRIGGERED_TABLES:
+            cur.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+        phase("search_columns", _search_columns, cur)
+        phase("indexes", _recreate_indexes, cur, indexes)
+    phase("bench_users", _bench_users, result, params)
+    with connection.cursor() as cur:
+        phase("analyze", cur.execute, "ANALYZE")
+        result.counts = _counts(cur)
+        result.sample = _sample(cur)
+    result.seconds["total"] = round(time.perf_counter() - started, 2)
+    if report_path is not None:
+        report_path.parent.mkdir(parents=True, exist_ok=True)
+        report_path.write_text(json.dumps(asdict(result), indent=2, ensure_ascii=False))
+    return result
+
+
+def _reset(cur) -> None:
+    cur.execute(f"TRUNCATE {', '.join(RESET_TABLES)} RESTART IDENTITY CASCADE")
+
+
+def _drop_secondary_indexes(cur) -> list[str]:
+    """Drop the big tables' indexes that back no constraint; return their definitions to rebuild them."""
+    cur.execute("""
+        SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i
+         WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary
+           AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)""",
+                [list(REINDEXED_TABLES)])
+    rows = cur.fetchall()
+    for name, _ in rows:
+        cur.execute(f"DROP INDEX {name}")
+    return [definition for _, definition in rows]
+
+
+def _recreate_indexes(cur, definitions: list[str]) -> None:
+    for definition in definitions:
+        cur.execute(definition)
+
+
+def _vocabulary(cur, params: SeedParams) -> None:
+    cur.execute("CREATE TEMP TABLE seed_vocab (i int PRIMARY KEY, w text NOT NULL) ON COMMIT DROP")
+    cur.execute("INSERT INTO seed_vocab SELECT ordinality, w FROM unnest(%s::text[]) WITH ORDINALITY w",
+                [vocabulary(VOCABULARY_SIZE, seed=params.seed)])
+    # word(): a Zipf pick, P(rank i) ~ 1/i (floor of N^u for a uniform u).
+    cur.execute(f"""CREATE FUNCTION pg_temp.word() RETURNS text LANGUAGE sql VOLATILE AS
+        $$ SELECT w FROM seed_vocab WHERE i = (SELECT least(floor(power({VOCABULARY_SIZE}, random()))::int, {VOCABULARY_SIZE})) $$""")
+    # zipf(n): 1..n, rank 1 the most frequent.
+    cur.execute("""CREATE FUNCTION pg_temp.zipf(n bigint) RETURNS bigint LANGUAGE sql VOLATILE AS
+        $$ SELECT least(floor(power(n::float8, random()))::bigint, n) $$""")
+    cur.execute("INSERT INTO genres (name, description) SELECT g, '' FROM unnest(%s::text[]) g "
+                "ON CONFLICT DO NOTHING",
+                [["Rock", "Pop", "Jazz", "Classical", "Hip-Hop", "Electronic", "Folk", "Metal", "Blues", "Reggae",
+                  "Soul", "Country", "Ambient", "Punk", "Latin", "K-Pop", "Chanson", "Rebetiko", "Raï", "Enka"]])
+
+
+def _artists(cur, params: SeedParams) -> None:
+    cur.execute("""
+        INSERT INTO artists (name, bio, country, image, aliases, created_at, updated_at)
+        SELECT CASE WHEN g = 1 THEN %s
+                    WHEN g %% 7 = 0 THEN initcap(pg_temp.word() || ' ' || pg_temp.word() || ' and the '
+                                                 || pg_temp.word() || ' ' || pg_temp.word())
+                    WHEN g %% 2 = 0 THEN initcap(pg_temp.word() || ' ' || pg_temp.word())
+                    ELSE initcap(pg_temp.word()) END,
+               CASE WHEN g %% 3 = 0 THEN 'Plays ' || pg_temp.word() || ' and ' || pg_temp.word() || ' music.' ELSE '' END,
+               (ARRAY['', 'GB', 'US', 'FR', 'RU', 'GR', 'JP', 'EG', 'BR', 'DE'])[1 + g %% 10], '', '{}',
+               now() - make_interval(days => (g %% 700)::int), now()
+          FROM generate_series(1::bigint, %s) g ORDER BY g""", [TYPO_ARTIST, params.artists])
+
+
+def _albums(cur, params: SeedParams) -> None:
+    cur.execute("""
+        INSERT INTO albums (artist_id, title, release_date, cover_image, created_at, updated_at)
+        SELECT a.lo + (g - 1) %% a.n, initcap(pg_temp.word() || CASE WHEN g %% 2 = 0 THEN ' ' || pg_temp.word() ELSE '' END),
+               date '1960-01-01' + (g * 7919 %% 24000)::int, '', now(), now()
+          FROM generate_series(1::bigint, %s) g, (SELECT min(id) lo, count(*) n FROM artists) a ORDER BY g""", [params.albums])
+    cur.execute("INSERT INTO album_artists (album_id, artist_id, position) SELECT id, artist_id, 0 FROM albums ORDER BY id")
+
+
+def _tracks(cur, params: SeedParams) -> None:
+    # Track g belongs to album (g mod albums); its artist is the album's artist (like a tagged upload).
+    cur.execute("""
+        INSERT INTO tracks (artist_id, album_id, genre_id, title, track_number, disc_number, duration_ms, file_path,
+                            file_size, mime_type, checksum, popularity, tempo, energy, valence, loudness_db,
+                            feature_vector, genre_confidence, audio_format, album_artist_name, processing_status,
+                            processing_error, created_at, updated_at)
+        SELECT al.artist_id, al.id, ge.lo + g %% ge.n,
+               CASE WHEN g %% 97 = 0 THEN initcap(%s || ' ' || pg_temp.word())
+                    WHEN g %% 5 = 0 THEN initcap(pg_temp.word() || ' ' || pg_temp.word() || ' ' || pg_temp.word()
+                                                 || ' (' || pg_temp.word() || ' ' || pg_temp.word() || ' remix)')
+                    ELSE initcap(pg_temp.word() || CASE WHEN g %% 2 = 0 THEN ' ' || pg_temp.word() ELSE '' END) END,
+               1 + (g / al_n.n) %% 20, 1, 90000 + (g * 104729 %% 300000),
+               'bench/track-' || (g %% 8) || '.mp3', 1000000, 'audio/mpeg', '', 0,
+               60 + (g %% 120), (g %% 100) / 100.0, (g * 31 %% 100) / 100.0, -20 + (g %% 15),
+               ARRAY[(g %% 100) / 100.0, (g * 7 %% 100) / 100.0, (g * 13 %% 100) / 100.0]::float8[],
+               NULL, 'mp3', '', 'ready', '', now() - make_interval(mins => (g %% 500000)::int), now()
+          FROM generate_series(1::bigint, %s) g
+          CROSS JOIN (SELECT min(id) lo, count(*) n FROM genres) ge
+          CROSS JOIN (SELECT count(*) n FROM albums) al_n
+          JOIN albums al ON al.id = (SELECT min(id) FROM albums) + (g - 1) %% al_n.n
+         ORDER BY g""", [RARE_WORD, params.tracks])
+
+
+def _credits(cur, params: SeedParams) -> None:
+    """Position 0 for every track (its own artist); ~15 % get 1-2 featured artists."""
+    cur.execute("INSERT INTO track_artists (track_id, artist_id, position, role) "
+                "SELECT id, artist_id, 0, 'main' FROM tracks ORDER BY id")
+    cur.execute("""
+        INSERT INTO track_artists (track_id, artist_id, position, role)
+        SELECT t.id, a.lo + (t.artist_id - a.lo + k * 7 + 1) % a.n, k, 'featured'
+          FROM tracks t CROSS JOIN (SELECT min(id) lo, count(*) n FROM artists) a
+          CROSS JOIN generate_series(1, 2) k
+         WHERE a.n > 2 AND t.id % 20 < 3 AND (k = 1 OR t.id % 2 = 0)
+         ORDER BY t.id, k""")
+
+
+def _users(cur, params: SeedParams) -> None:
+    password = make_password(BENCH_PASSWORD)  # hashed once: argon2 per user would take hours
+    cur.execute("""
+        INSERT INTO users (password, is_superuser, username, first_name, last_name, email, is_staff, is_active,
+                           role, created_at, country, token_generation)
+        SELECT %s, false, 'listener' || g, initcap(pg_temp.word()), initcap(pg_temp.word()),
+               'listener' || g || '@bench.example', false, true, 'user',
+               now() - make_interval(days => (g %% 730)::int),
+               (ARRAY['', '', 'GB', 'US', 'FR', 'RU', 'GR', 'JP', 'EG', 'BR'])[1 + g %% 10], 0
+          FROM generate_series(1::bigint, %s) g ORDER BY g""", [password, params.users])
+
+
+def _playlists(cur, params: SeedParams) -> None:
+    """Small playlists (1-40 entries) for everyone; the first `big_playlists` are filled later by the bench user."""
+    cur.execute("""
+        INSERT INTO playlists (owner_id, title, description, is_public, created_at, updated_at)
+        SELECT u.lo + (g - 1) %% u.n, initcap(pg_temp.word() || ' ' || pg_temp.word()), '', g %% 3 <> 0, now(), now()
+          FROM generate_series(1::bigint, %s) g, (SELECT min(id) lo, count(*) n FROM users) u ORDER BY g""",
+                [params.playlists])
+    cur.execute("""
+        INSERT INTO playlist_tracks (playlist_id, track_id, position, added_at)
+        SELECT p.id, t.lo + (p.id * 7919 + k * 104729) %% t.n, k, now()
+          FROM (SELECT id FROM playlists ORDER BY id OFFSET %s) p
+          CROSS JOIN (SELECT min(id) lo, count(*) n FROM tracks) t
+          CROSS JOIN LATERAL generate_series(0, (p.id %% 40)) k
+         ORDER BY p.id, k""", [params.big_playlists])
+    cur.execute("""
+        INSERT INTO playlist_tracks (playlist_id, track_id, position, added_at)
+        SELECT p.id, t.lo + (p.id * 7919 + k * 104729) %% t.n, k, now()
+          FROM (SELECT id FROM playlists ORDER BY id LIMIT %s) p
+          CROSS JOIN (SELECT min(id) lo, count(*) n FROM tracks) t
+          CROSS JOIN generate_series(0, %s - 1) k
+         ORDER BY p.id, k""", [params.big_playlists, params.big_playlist_size])
+
+
+def _listens(cur, params: SeedParams) -> None:
+    """Listens Zipf over tracks (rank = id order) and users, spread over the last 365 days."""
+    cur.execute("""
+        INSERT INTO listening_history (user_id, track_id, played_at, play_duration_ms, completion_percentage,
+                                       platform, device_type)
+        SELECT u.lo + pg_temp.zipf(u.n) - 1, t.lo + pg_temp.zipf(t.n) - 1,
+               now() - interval '11 minutes' - make_interval(secs => random() * 365 * 86400),
+               d.ms, d.ms * 100.0 / 200000, (ARRAY['web', 'ios', 'android', 'desktop', 'subsonic'])[1 + g %% 5],
+               (ARRAY['desktop', 'mobile', 'tablet', 'speaker', 'car'])[1 + g %% 5]
+          FROM generate_series(1::bigint, %s) g
+          CROSS JOIN (SELECT min(id) lo, count(*) n FROM users) u
+          CROSS JOIN (SELECT min(id) lo, count(*) n FROM tracks) t
+          CROSS JOIN LATERAL (SELECT (g * 7919 %% 200001)::int AS ms) d""", [params.listens])
+
+
+def _popularity(cur) -> None:
+    cur.execute("""
+        UPDATE tracks t SET popularity = s.plays FROM (
+            SELECT track_id, count(*)::float8 AS plays FROM listening_history GROUP BY track_id) s
+         WHERE s.track_id = t.id""")
+
+
+def _search_columns(cur) -> None:
+    cur.execute("UPDATE albums SET title = title")
+    cur.execute("UPDATE tracks SET title = title")
+
+
+def _bench_users(result: SeedResult, params: SeedParams) -> None:
+    from accounts.models import Role, User
+    from accounts.subsonic_credentials import subsonic_credentials_create
+
+    bench = User.objects.create_user(username="bench", email="bench@bench.example", password=BENCH_PASSWORD,
+                                      role=Role.USER)
+    User.objects.create_user(username="bench-admin", email="bench-admin@bench.example", password=BENCH_PASSWORD,
+                             role=Role.ADMIN, is_staff=True)
+    issued = subsonic_credentials_create(user=bench)
+    with connection.cursor() as cur:
+        cur.execute("UPDATE playlists SET owner_id = %s, is_public = true, title = 'Bench big ' || id "
+                    "WHERE id IN (SELECT id FROM playlists ORDER BY id LIMIT %s) RETURNING id",
+                    [bench.pk, params.big_playlists])
+        result.big_playlist_ids = sorted(row[0] for row in cur.fetchall())
+    result.bench_user = {"username": "bench", "password": BENCH_PASSWORD, "subsonic_password": issued.password}
+
+
+def _counts(cur) -> dict:
+    counts = {}
+    for key, table in (("tracks", "tracks"), ("artists", "artists"), ("albums", "albums"), ("users", "users"),
+                       ("listens", "listening_history"), ("playlists", "playlists"),
+                       ("playlist_entries", "playlist_tracks"), ("track_artists", "track_artists")):
+        cur.execute(f"SELECT count(*) FROM {table}")
+        counts[key] = cur.fetchone()[0]
+    return counts
+
+
+def _sample(cur) -> dict:
+    """~200 track ids spread over popularity ranks (log-spaced), plus artists and albums of those tracks."""
+    cur.execute("SELECT count(*) FROM tracks")
+    total = cur.fetchone()[0]
+    ranks = sorted({min(total - 1, int(max(total, 1) ** (i / 199)) - 1) for i in range(200)})
+    cur.execute("SELECT id, artist_id, album_id FROM (SELECT id, artist_id, album_id, "
+                "row_number() OVER (ORDER BY popularity DESC, id) - 1 AS r FROM tracks) s WHERE r = ANY(%s) ORDER BY r",
+                [ranks])
+    rows = cur.fetchall()
+    return {"track_ids": [r[0] for r in rows], "artist_ids": list(dict.fromkeys(r[1] for r in rows)),
+            "album_ids": list(dict.fromkeys(r[2] for r in rows)), "search_terms": dict(SEARCH_TERMS)}
