@@ -89,7 +89,7 @@ def growth_figures(run) -> dict[str, tuple]:
         name_i, rps_i, p95_i, q_i = (_column(section, c) for c in ("endpoint", "req/s", "p95 ms", COLUMNS[7]))
         for row in section.rows:
             if str(row[name_i]).startswith("library sync once"):
-                figures["Subsonic library sync (songs/s)"] = (row[rps_i], row[p95_i], row[q_i])
+                figures["Subsonic: library sync once (pages/s)"] = (row[rps_i], row[p95_i], row[q_i])
                 continue
             key = _stable_name(section.title, str(row[name_i]))
             figures[key] = (row[rps_i], row[p95_i], row[q_i])

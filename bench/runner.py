@@ -16,6 +16,7 @@ import json
 import subprocess
 import sys
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +38,7 @@ class SizeRun:
     tracks: int
     sections: list[Section] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
 
@@ -122,6 +124,16 @@ def run_size(var_dir: Path, tracks: int, *, names: list[str], smoke: bool, durat
     if "memory" in names and memory is None:
         outcome.missing.append("memory")
 
+    def guarded(name: str, call) -> None:
+        """Run one scenario step; a failure is written into RESULTS.md and the run goes on."""
+        print(f"[bench] t{tracks}: {name} …", flush=True)
+        try:
+            call()
+        except Exception as exc:  # one broken scenario must not cost the figures of the others
+            traceback.print_exc()
+            outcome.failed.append(name)
+            outcome.sections.append(Section(f"{name} (failed)", [], notes=[f"{type(exc).__name__}: {exc}"[:1500]]))
+
     def step(name: str) -> None:
         if name not in names:
             return
@@ -129,21 +141,28 @@ def run_size(var_dir: Path, tracks: int, *, names: list[str], smoke: bool, durat
         if module is None:
             outcome.missing.append(name)
             return
-        print(f"[bench] t{tracks}: {name} …", flush=True)
-        outcome.sections.extend(module.run(stack, smoke=smoke, duration_s=duration_s))
+        guarded(name, lambda: outcome.sections.extend(module.run(stack, smoke=smoke, duration_s=duration_s)))
+
+    def memory_step(label: str, *, first_use: bool = False, last: bool = False) -> None:
+        if memory is None:
+            return
+
+        def call() -> None:
+            snapshots.append(memory.snapshot(stack, label))
+            if first_use:
+                outcome.sections.extend(memory.first_use(stack))
+            if last:
+                outcome.sections.extend(memory.section(snapshots))
+
+        guarded(f"memory {label}", call)
 
     try:
-        if memory is not None:
-            snapshots.append(memory.snapshot(stack, "idle"))
-            outcome.sections.extend(memory.first_use(stack))
+        memory_step("idle", first_use=True)
         for name in ("api", "pages", "subsonic", "streaming", "listens"):
             step(name)
-        if memory is not None:
-            snapshots.append(memory.snapshot(stack, "after load"))
+        memory_step("after load")
         step("ingest")
-        if memory is not None:
-            snapshots.append(memory.snapshot(stack, "after ingest"))
-            outcome.sections.extend(memory.section(snapshots))
+        memory_step("after ingest", last=True)
     finally:
         stack.stop()
     outcome.seconds = time.monotonic() - began
@@ -166,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.write_text(results.markdown(runs, command=command.strip(), duration_s=duration_s, smoke=args.smoke,
                                          seeds={r.tracks: read_seed((args.var_root / f"t{r.tracks}").resolve()) for r in runs}))
     print(f"[bench] wrote {args.out}", flush=True)
+    failed = sorted({f"t{r.tracks}:{name}" for r in runs for name in r.failed})
     print(json.dumps({"sizes": [r.tracks for r in runs], "sections": sum(len(r.sections) for r in runs),
-                      "missing": sorted({m for r in runs for m in r.missing})}), flush=True)
-    return 0
+                      "missing": sorted({m for r in runs for m in r.missing}), "failed": failed}), flush=True)
+    return 1 if failed else 0
