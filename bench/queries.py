@@ -33,15 +33,18 @@ class QueryProbe:
     repeat_body: str | None = None  # the second request's body when the first one's cannot be sent twice (a listen)
 
 
-def count_queries(stack, probes: list[QueryProbe], *, session_cookie: bool = False, listener_tokens: int = 0) -> dict:
+def count_queries(stack, probes: list[QueryProbe], *, session_cookie: bool = False, listener_tokens: int = 0,
+                  listen_marker: dict | None = None) -> dict:
     """Return {"queries": {key: {"first", "repeat", "status"}}, "cookie": str | None, "tokens": [...]}.
 
     `listener_tokens`: JWT access tokens of up to that many listeners (active, not staff), issued by
-    `accounts.tokens.token_pair_issue`, for load that one account alone may not make (listens).
+    `accounts.tokens.token_pair_issue`, for load that one account alone may not make (listens), and
+    `earliest_bench_listen`: the end of the earliest of their listens matching `listen_marker`.
     """
     spec = {"probes": [asdict(p) for p in probes], "username": stack.seed["bench_user"]["username"],
             "token": stack.token() if any(p.auth == "jwt" for p in probes) else None,
-            "session_cookie": session_cookie, "listener_tokens": listener_tokens, "host": stack.base_url.split("//", 1)[1].split(":")[0]}
+            "session_cookie": session_cookie, "listener_tokens": listener_tokens,
+            "listen_marker": listen_marker or {}, "host": stack.base_url.split("//", 1)[1].split(":")[0]}
     env = {**stack.env, "DJANGO_SETTINGS_MODULE": "jonquils.settings"}
     done = subprocess.run([sys.executable, "-m", "bench.queries"], input=json.dumps(spec), env=env, cwd=ROOT,
                           capture_output=True, text=True, timeout=600)
@@ -80,13 +83,29 @@ def _measure(spec: dict) -> dict:
     cookie = None
     if spec["session_cookie"]:
         cookie = f"{settings.SESSION_COOKIE_NAME}={session.cookies[settings.SESSION_COOKIE_NAME].value}"
-    tokens = []
+    tokens, earliest = [], None
     if spec["listener_tokens"]:
         from accounts.tokens import token_pair_issue
 
         listeners = get_user_model().objects.filter(is_active=True, is_staff=False, is_superuser=False).order_by("pk")
-        tokens = [str(token_pair_issue(user=listener).access) for listener in listeners[: spec["listener_tokens"]]]
-    return {"queries": counts, "cookie": cookie, "tokens": tokens}
+        listeners = list(listeners[: spec["listener_tokens"]])
+        tokens = [str(token_pair_issue(user=listener).access) for listener in listeners]
+        earliest = _earliest_bench_listen(listeners, spec["listen_marker"])
+    return {"queries": counts, "cookie": cookie, "tokens": tokens, "earliest_bench_listen": earliest}
+
+
+def _earliest_bench_listen(listeners, marker: dict) -> str | None:
+    """When the earliest listen an earlier bench run posted for these listeners ended (ISO), or None.
+
+    The api scenario's listens carry `marker` (a span and device no seeded listen has), so the next
+    run can place its own before them instead of overlapping them.
+    """
+    from django.db.models import Min
+
+    from analytics.models import ListeningHistory
+
+    earliest = ListeningHistory.objects.filter(user__in=listeners, **marker).aggregate(first=Min("played_at"))["first"]
+    return earliest.isoformat() if earliest else None
 
 
 def main() -> None:

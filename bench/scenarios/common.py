@@ -69,6 +69,13 @@ class Endpoint:
     notes: list[str] = field(default_factory=list)
 
 
+def load_words(duration_s: float, smoke: bool) -> str:
+    """How long each row was loaded, for a table's intro."""
+    if smoke:
+        return f"smoke: {SMOKE_REQUESTS} requests per row, sent once and all counted"
+    return f"{duration_s:g} s per row after a {WARMUP_S:g} s warm-up"
+
+
 def fetch(base_url: str, spec: RequestSpec) -> tuple[int, bytes]:
     """One request with urllib (status, body), to check what an endpoint answers before loading it."""
     request = urllib.request.Request(base_url + spec.path, method=spec.method, headers=spec.headers,

@@ -12,7 +12,7 @@ from urllib.parse import quote
 from ..load import RequestSpec
 from ..queries import QueryProbe, count_queries
 from ..report import Section
-from .common import COLUMNS, Endpoint, Target, fetch, measure_table
+from .common import COLUMNS, Endpoint, Target, fetch, load_words, measure_table
 
 DETAIL = Target(floor_share=0.5)
 LIST = Target(floor_share=0.25)
@@ -49,7 +49,7 @@ def run(stack, *, smoke: bool, duration_s: float) -> list[Section]:
         rows.append(Endpoint(name, [spec], target, key, is_floor=key == "floor"))
     section = Section(
         "Listener pages under concurrent load", COLUMNS,
-        intro=(f"{rows[0].concurrency} keep-alive clients, {duration_s:g} s per row, logged in as the bench user "
+        intro=(f"{rows[0].concurrency} keep-alive clients, {load_words(duration_s, smoke)}, logged in as the bench user "
                "(one session cookie). Artist and album pages share the detail target, the others the list target. "
                "SQL queries: first / repeated request in a separate Django process."))
     measure_table(stack, section, rows, measured["queries"], smoke=smoke, duration_s=duration_s)

@@ -68,6 +68,7 @@ def test_smoke_run_writes_every_section_without_errors_and_stops_its_servers(tmp
     markdown = out.read_text()
     assert "- commit: " in markdown and "- machine: " in markdown and "1000000/min" in markdown
     tables = _tables(markdown)
+    assert not [title for title in tables if title.endswith("(failed)")], markdown
     for title in SECTIONS:
         assert tables.get(title), f"section {title!r} missing or empty:\n{markdown}"
     for name in OTHER_SCENARIOS:
