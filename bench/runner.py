@@ -114,6 +114,13 @@ def _module(name: str):
         raise
 
 
+def _as_sections(value) -> list[Section]:
+    """A memory step may answer one Section or a list of them (first_use, section)."""
+    if value is None:
+        return []
+    return [value] if isinstance(value, Section) else list(value)
+
+
 def run_size(var_dir: Path, tracks: int, *, names: list[str], smoke: bool, duration_s: float) -> SizeRun:
     """Start the stack on `var_dir`, run `names` in the suite's order, stop the stack."""
     outcome = SizeRun(tracks)
@@ -150,9 +157,9 @@ def run_size(var_dir: Path, tracks: int, *, names: list[str], smoke: bool, durat
         def call() -> None:
             snapshots.append(memory.snapshot(stack, label))
             if first_use:
-                outcome.sections.extend(memory.first_use(stack))
+                outcome.sections.extend(_as_sections(memory.first_use(stack)))
             if last:
-                outcome.sections.extend(memory.section(snapshots))
+                outcome.sections.extend(_as_sections(memory.section(snapshots)))
 
         guarded(f"memory {label}", call)
 

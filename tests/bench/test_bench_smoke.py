@@ -5,6 +5,7 @@ error, and that the run stopped every server it started (nothing left with its v
 """
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -23,8 +24,15 @@ SECTIONS = ("API under concurrent load", "Listener pages under concurrent load",
 OTHER_SCENARIOS = ("memory", "streaming", "listens", "ingest")
 
 
+# What tests.environment sets for the suite's own Django; the bench runs as from a shell, without them.
+SUITE_ENV = ("JONQUILS_VAR_DIR", "LOG_DIR", "DEBUG", "STATIC_MANIFEST", "STATIC_ROOT", "SECRET_KEY", "JWT_SIGNING_KEY",
+             "DJANGO_SETTINGS_MODULE")
+
+
 def _bench(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bench", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    env = {k: v for k, v in os.environ.items() if k not in SUITE_ENV}
+    return subprocess.run([sys.executable, "-m", "bench", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=timeout)
 
 
 def _tables(markdown: str) -> dict[str, list[list[str]]]:
