@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .core import ROOT
 from .report import Section, cell, section_markdown
-from .scenarios.common import COLUMNS
+from .scenarios.common import COLUMNS, load_words
 
 GROWTH_TITLES = ("API under concurrent load", "Subsonic API")
 MISSING_NOTE = {
@@ -70,7 +70,7 @@ def header(*, command: str, duration_s: float, smoke: bool) -> list[str]:
         f"- command: `{command}`" + (" (smoke: tiny loads, figures only prove the suite runs)" if smoke else ""),
         f"- machine: {_cpu_model()}, {os.cpu_count()} cores, {_ram_gb()} RAM, {platform.system()} {platform.release()}",
         f"- Python {platform.python_version()}, {_postgres_version()}",
-        f"- load: {duration_s:g} s per row; the stack is `make run`'s own (`python -m jonquils.embedded.run`) with "
+        f"- load: {load_words(duration_s, smoke)}; the stack is `make run`'s own (`python -m jonquils.embedded.run`) with "
         "API_THROTTLE_ANON and API_THROTTLE_USER raised to 1000000/min: the bench measures what a request costs, "
         "not the throttle that protects production.", "",
     ]

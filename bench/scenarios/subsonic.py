@@ -90,8 +90,8 @@ def run(stack, *, smoke: bool, duration_s: float) -> list[Section]:
     queries = count_queries(stack, probes)["queries"]
     section = Section(
         "Subsonic API", COLUMNS,
-        intro=(f"Token auth as the bench user, f=json; {rows[0].concurrency} keep-alive clients, {load_words(duration_s, smoke)} "
-               "except the library sync (one client, once). The floor is the API's JSON 404 on the same server; "
+        intro=(f"Token auth as the bench user, f=json; {rows[0].concurrency} keep-alive clients, {load_words(duration_s, smoke)}; "
+               "the library sync: one client, once. The floor is the API's JSON 404 on the same server; "
                "`ping` is the cheapest authenticated Subsonic method. No target in issue 17 beyond the sync's total time."))
     measure_table(stack, section, rows, queries, smoke=smoke, duration_s=duration_s)
     cells, notes = _sync(stack)
