@@ -15,9 +15,9 @@ import psutil
 import pytest
 
 from bench.core import ROOT
-from bench.results import growth_section
-from bench.runner import SizeRun
 from bench.report import Section
+from bench.results import growth_section
+from bench.runner import SizeRun, ensure_seeded
 from bench.scenarios.common import COLUMNS
 
 SECTIONS = ("API under concurrent load", "Listener pages under concurrent load", "Subsonic API")
@@ -113,3 +113,15 @@ def test_cost_growth_puts_each_size_side_by_side_with_the_ratio():
     rows = {row[0]: row for row in growth.rows}
     assert rows["track detail"][1:4] == [100.0, 10.0, "4/2"] and rows["track detail"][-2:] == ["0.50×", "4.00×"]
     assert rows["track list, deep page"][-2:] == ["0.50×", "4.00×"]
+
+
+def test_a_var_dir_seeded_with_the_same_parameters_is_not_seeded_again(tmp_path, capsys):
+    # given a manifest written by bench_seed for 300 tracks
+    (tmp_path / "bench-seed.json").write_text('{"params": {"tracks": 300, "seed": 17}, "counts": {"tracks": 300}}')
+
+    # when the runner checks it for the same size
+    ensure_seeded(tmp_path, 300, reseed=False)
+
+    # then bench_seed did not run (nothing printed, nothing else written)
+    assert "seeding" not in capsys.readouterr().out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bench-seed.json"]
