@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f
 CHROMIUM := $(or $(CHROMIUM_PATH),/usr/bin/chromium)
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install browser deploy-tools messages axe run test check clean-var
+.PHONY: install browser deploy-tools messages axe run test bench check clean-var
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,6 +60,11 @@ axe: install
 
 run: install messages
 	@$(BIN)/python -m jonquils.embedded.run
+
+# Issue 17's benchmark suite (bench/README.md): seeds var/bench/t<N>, runs make run's stack on it,
+# writes bench/RESULTS.md. BENCH_ARGS passes options, e.g. BENCH_ARGS="--sizes 10000 --duration 5".
+bench: install messages
+	@$(BIN)/python -m bench $(BENCH_ARGS)
 
 test: install browser deploy-tools messages axe
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)

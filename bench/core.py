@@ -118,6 +118,11 @@ def read_seed(var_dir: Path) -> dict:
     return json.loads(manifest.read_text()) if manifest.exists() else {}
 
 
+def _log_since(run_log: Path, offset: int) -> str:
+    """The log's text after `offset` bytes (a byte offset: the log holds non-ASCII text such as "…")."""
+    return run_log.read_bytes()[offset:].decode(errors="replace")
+
+
 def start_stack(var_dir: Path, *, port: int | None = None, log_dir: Path | None = None, **extra_env: str) -> Stack:
     """Start `make run`'s stack on `var_dir` and return once it printed its URL (or raise with its log)."""
     var_dir = Path(var_dir).resolve()
@@ -126,7 +131,7 @@ def start_stack(var_dir: Path, *, port: int | None = None, log_dir: Path | None 
     log_dir.mkdir(parents=True, exist_ok=True)
     env = stack_env(var_dir, PORT=str(port), LOG_DIR=str(log_dir), **extra_env)
     run_log = log_dir / "run.log"
-    offset = run_log.stat().st_size if run_log.exists() else 0  # earlier runs' lines don't count
+    offset = run_log.stat().st_size if run_log.exists() else 0  # bytes; earlier runs' lines don't count
     out = open(run_log, "ab")  # noqa: SIM115 - the child's stdout for its lifetime
     process = subprocess.Popen([sys.executable, "-m", "jonquils.embedded.run"], env=env, cwd=ROOT,
                                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
@@ -135,8 +140,8 @@ def start_stack(var_dir: Path, *, port: int | None = None, log_dir: Path | None 
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the stack exited during start: {run_log.read_text(errors='replace')[offset:][-2000:]}")
-        if "JONQUILS is running" in run_log.read_text(errors="replace")[offset:]:
+            raise RuntimeError(f"the stack exited during start: {_log_since(run_log, offset)[-2000:]}")
+        if "JONQUILS is running" in _log_since(run_log, offset):
             return stack
         time.sleep(0.5)
     stack.stop()
