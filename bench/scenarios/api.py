@@ -6,8 +6,9 @@ and page 5,000, artist and album detail, the big playlist (detail and its entrie
 suggest for each kind of term the seed chose, and `POST /api/v1/analytics/listen` spread over
 the sample tracks. Every request carries the bench user's JWT.
 
-The track list paginates by page number (`jonquils.api.pagination.StandardPagination`, 20 a
-page), so page 5,000 is `?page=5000` — the server's own OFFSET 99,980. When the filter matches
+The track list pages by cursor (`jonquils.api.pagination.KeysetPagination`, 20 a page): the deep
+row loads page 5,000 through the `next` link of page 4,999, as a scrolling client does, and a
+second row shows the `?page=5000` jump, which still OFFSETs 99,980 rows. When the filter matches
 fewer than 100,000 tracks (small catalogs), the deepest page that exists is loaded instead and
 the table says which. A playlist's entries come in pages of at most 100
 (`/playlists/{id}/tracks?page_size=100`): the rows load its first and its last page.
@@ -17,7 +18,7 @@ from __future__ import annotations
 import datetime
 import json
 import math
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from ..load import RequestSpec
 from ..queries import QueryProbe, count_queries
@@ -69,6 +70,13 @@ def _list_filter(base_url: str, token: str) -> tuple[str, int]:
     return query, matching
 
 
+def _next_link(base_url: str, path: str, token: str) -> str:
+    """The path and query of a list page's `next` link (the cursor of the page after it)."""
+    following = fetch_json(base_url, _get(path, token))["next"]
+    parts = urlsplit(following)
+    return f"{parts.path}?{parts.query}"
+
+
 def endpoints(stack) -> tuple[list[Endpoint], list[QueryProbe]]:
     """The rows of the API table and the query probes that go with them (one per row)."""
     token = stack.token()
@@ -81,6 +89,8 @@ def endpoints(stack) -> tuple[list[Endpoint], list[QueryProbe]]:
     list_filter, matching = _list_filter(stack.base_url, token)
     first_page = f"/api/v1/tracks?{list_filter}&page=1"
     deep = min(DEEP_PAGE, max(1, math.ceil(matching / LIST_PAGE_SIZE)))
+    deep_cursor = _next_link(stack.base_url, f"/api/v1/tracks?{list_filter}&page={max(1, deep - 1)}", token) \
+        if deep > 1 else first_page
     entries = fetch_json(stack.base_url, _get(f"/api/v1/playlists/{playlist}/tracks?page_size={PLAYLIST_PAGE_SIZE}", token))
     last_entries_page = max(1, math.ceil(entries["count"] / PLAYLIST_PAGE_SIZE))
 
@@ -91,10 +101,14 @@ def endpoints(stack) -> tuple[list[Endpoint], list[QueryProbe]]:
                  query_key="live"),
         Endpoint("track detail", [_get(f"/api/v1/tracks/{t}", token) for t in tracks], DETAIL, "track"),
         Endpoint("track list, page 1", [_get(first_page, token)], LIST, "list1"),
-        Endpoint(f"track list, deep page {deep:,}", [_get(f"/api/v1/tracks?{list_filter}&page={deep}", token)], LIST, "listdeep",
+        Endpoint(f"track list, deep page {deep:,} (its `next` cursor)", [_get(deep_cursor, token)], LIST, "listdeep",
                  notes=[f"track list: the filter `{list_filter}` matches {matching:,} tracks"
                         + ("." if deep == DEEP_PAGE else f" here, so the deepest page is {deep:,} "
-                           f"(page {DEEP_PAGE:,} needs ≥ {DEEP_PAGE * LIST_PAGE_SIZE:,}).")]),
+                           f"(page {DEEP_PAGE:,} needs ≥ {DEEP_PAGE * LIST_PAGE_SIZE:,}).")
+                        + f" The deep row loads the `next` link of page {deep - 1:,}, as a client scrolling"
+                          " the list does (a cursor: `WHERE (popularity, id) < last`, no OFFSET)."]),
+        Endpoint(f"track list, jump to ?page={deep:,} (OFFSET)", [_get(f"/api/v1/tracks?{list_filter}&page={deep}", token)],
+                 None, "listjump"),
         Endpoint("artist detail", [_get(f"/api/v1/artists/{a}", token) for a in artists], DETAIL, "artist"),
         Endpoint("album detail", [_get(f"/api/v1/albums/{a}", token) for a in albums], DETAIL, "album"),
         Endpoint(f"playlist detail ({entries['count']:,} entries)", [_get(f"/api/v1/playlists/{playlist}", token)],
@@ -155,7 +169,7 @@ def run(stack, *, smoke: bool, duration_s: float) -> list[Section]:
                "The floor is measured in the same run right before the endpoints. "
                "SQL queries are counted in a separate Django process on the same database (first request / repeated "
                "request, the steady state the load sees)."),
-        notes=["track list: page-number pagination (20 a page), so the deep page is `?page=N` itself, OFFSET 20·(N−1).",
+        notes=["track list: 20 a page; the deep row follows a `next` cursor (no OFFSET), the jump row is `?page=N`, OFFSET 20·(N−1).",
                "listens: one account cannot listen faster than time passes (overlapping listens are refused), so each "
                "request is a different (listener, 2 s slot in the recent past, before any earlier run's) pair over up to "
                f"{LISTENERS} seeded listeners, 1.5 s each, tracks rotating over the sample."])
