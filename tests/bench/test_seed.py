@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from bench.seed import SeedParams, SeedRefused, seed_dataset
+from tests.analytics.conftest import clickhouse  # noqa: F401  (the suite's analytics client on emptied tables)
 
 pytestmark = pytest.mark.django_db
 
