@@ -10,7 +10,7 @@ Delivery contract — exactly once, by event id:
 - a batch read again (pending, or claimed from a dead consumer) is first compared with
   ClickHouse by event id, and only the missing events are inserted; duplicates inside a
   batch are dropped. Fresh batches skip that check (it costs ~5x the insert, measured in
-  bench/analytics.py); ANALYTICS_DEDUP_EVERY_BATCH=true turns it on for every batch;
+  the former bench/analytics.py); ANALYTICS_DEDUP_EVERY_BATCH=true turns it on for every batch;
 - a batch ClickHouse keeps refusing (ANALYTICS_POISON_AFTER_ATTEMPTS deliveries) is split and
   each part checked as above; an event refused alone becomes a dead letter (dead_letters.py),
   moved in the transaction that acknowledges its batch: in ClickHouse zero times, replayable;

@@ -1,0 +1,208 @@
+"""Range streaming through the app, next to nginx `sendfile` on the same file and the X-Accel-Redirect path.
+
+What a player does: it asks `GET /api/v1/tracks/{id}/stream-url?format=raw` (JWT) for a signed URL
+(`?token=`, one user, one track) and then reads the file in Range windows. The scenario does
+the same for the seed's large track (bench-seed.json `audio.large_track_id`, else the first
+sample track that streams), then loads three paths at 1, 64 and 1,000 concurrent streams (smoke:
+1, 4, 16), each stream a keep-alive connection reading 256 KiB windows at random offsets
+(`WINDOW`; 64 offsets drawn once with a fixed seed, so every path reads the same bytes):
+
+- app: the stack's own gunicorn (`catalog.streaming.object_response` sends the bytes);
+- nginx sendfile (the floor): Debian's nginx serving MEDIA_ROOT itself, no app involved;
+- X-Accel-Redirect: nginx (deploy/nginx/jonquils.conf.template) in front of ONE extra gunicorn
+  (`web_command`, the stack's environment plus STREAM_X_ACCEL_PREFIX=/_protected): the app checks
+  the token and hands the bytes to nginx.
+
+nginx is started here from `bench/nginx.conf.template` under a temporary prefix on free ports
+and stopped after; so is the extra gunicorn. The stack's web workers' PSS is read before and after
+the app rows (1,000 open streams must not grow it), and every row's errors are reported.
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import string
+import subprocess
+import tempfile
+import time
+import urllib.parse
+from contextlib import contextmanager
+from pathlib import Path
+
+from ..core import ROOT, free_port
+from ..load import RequestSpec, run_load
+from ..report import Section, ratio
+from .common import fetch, fetch_json
+from .memory import pss_mb
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+WINDOW = 256 * 1024
+OFFSETS = 64
+CONCURRENCY = (1, 64, 1000)
+SMOKE_CONCURRENCY = (1, 4, 16)
+ACCEL_PREFIX = "/_protected"
+TARGET_SHARE = 0.5
+COLUMNS = ["path", "streams", "MB/s", "req/s", "ratio to nginx", "p50 ms", "p99 ms", "errors", "target", "met"]
+
+
+def stream_path(stack) -> tuple[int, str]:
+    """(track id, path + query of its signed stream URL), asked the way a player asks."""
+    token = stack.token()
+    candidates = [stack.seed.get("audio", {}).get("large_track_id"), *stack.seed["sample"]["track_ids"][:20]]
+    for track_id in [c for c in candidates if c]:
+        spec = RequestSpec(f"/api/v1/tracks/{track_id}/stream-url?format=raw", headers={"Authorization": f"Bearer {token}"})
+        status, body = fetch(stack.base_url, spec)
+        if status != 200:
+            continue
+        url = urllib.parse.urlsplit(json.loads(body)["url"])
+        path = f"{url.path}?{url.query}"
+        if fetch(stack.base_url, RequestSpec(path, headers={"Range": "bytes=0-0"}))[0] == 206:
+            return track_id, path
+    raise RuntimeError("no seeded track streams (bench-seed.json has no audio.large_track_id and no sample track "
+                       "has a stored file)")
+
+
+def _stored_file(stack, track_id: int) -> tuple[Path, Path]:
+    """(MEDIA_ROOT, the file of the track) as the stack's settings resolve them."""
+    code = ("import json; from django.conf import settings; from catalog.models import Track; "
+            "from jonquils.storage import bucket_storage; "
+            f"t = Track.objects.get(pk={int(track_id)}); "
+            "print(json.dumps([str(settings.MEDIA_ROOT), bucket_storage('tracks').path(t.file_path)]))")
+    media, path = json.loads(stack.manage("shell", "-c", code).stdout.strip().splitlines()[-1])
+    return Path(media), Path(path)
+
+
+def _windows(size: int, path: str, headers: dict | None = None) -> list[RequestSpec]:
+    """OFFSETS Range requests of WINDOW bytes at random (seeded) offsets inside a `size`-byte file."""
+    rnd = random.Random(17)
+    last = max(0, size - WINDOW)
+    specs = []
+    for _ in range(OFFSETS):
+        start = rnd.randrange(last + 1)
+        specs.append(RequestSpec(path, headers={**(headers or {}), "Range": f"bytes={start}-{start + WINDOW - 1}"},
+                                 expect=(206,)))
+    return specs
+
+
+def _wait_port(port: int, process: subprocess.Popen, what: str, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited during start (code {process.returncode})")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{what} did not listen on {port} within {timeout_s:g} s")
+
+
+def _stop(process: subprocess.Popen, sig=signal.SIGTERM) -> None:
+    if process.poll() is None:
+        process.send_signal(sig)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
+@contextmanager
+def accel_web(stack):
+    """One extra gunicorn of `make run`'s command line, with STREAM_X_ACCEL_PREFIX set; yields its port."""
+    from jonquils.embedded.run import web_command
+
+    port = free_port()
+    metrics = Path(tempfile.mkdtemp(prefix="jq-bench-prom-"))
+    env = {**stack.env, "STREAM_X_ACCEL_PREFIX": ACCEL_PREFIX, "DJANGO_SETTINGS_MODULE": "jonquils.settings",
+           "PROMETHEUS_MULTIPROC_DIR": str(metrics)}
+    log = open(stack.log_dir / "bench-accel-web.log", "ab")  # noqa: SIM115 - the child's output for its lifetime
+    process = subprocess.Popen(web_command(port=port), env=env, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log,
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        _wait_port(port, process, "the X-Accel gunicorn", timeout_s=120)
+        yield port
+    finally:
+        _stop(process)
+        log.close()
+        shutil.rmtree(metrics, ignore_errors=True)
+
+
+@contextmanager
+def nginx(media_root: Path, upstream_port: int):
+    """nginx on two free ports: (direct sendfile of MEDIA_ROOT, the deploy template in front of `upstream_port`)."""
+    prefix = Path(tempfile.mkdtemp(prefix="jq-bench-nginx-"))
+    direct, proxied = free_port(), free_port()
+    server = string.Template((ROOT / "deploy/nginx/jonquils.conf.template").read_text()).safe_substitute(
+        NGINX_LISTEN=f"127.0.0.1:{proxied}", JONQUILS_UPSTREAM=f"127.0.0.1:{upstream_port}",
+        STATIC_ROOT=str(ROOT / "static"), MEDIA_ROOT=str(media_root))
+    conf = string.Template((ROOT / "bench/nginx.conf.template").read_text()).substitute(
+        PREFIX=str(prefix), DIRECT_LISTEN=f"127.0.0.1:{direct}", MEDIA_ROOT=str(media_root), SERVER=server)
+    (prefix / "temp").mkdir()
+    (prefix / "nginx.conf").write_text(conf)
+    process = subprocess.Popen([NGINX, "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-g", "daemon off;"],
+                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        _wait_port(direct, process, "nginx", timeout_s=20)
+        _wait_port(proxied, process, "nginx", timeout_s=20)
+        yield direct, proxied
+    finally:
+        _stop(process, signal.SIGQUIT)
+        shutil.rmtree(prefix, ignore_errors=True)
+
+
+def _row(section: Section, name: str, streams: int, result, floor_rps: float | None, *, target: bool) -> None:
+    met = "–"
+    if target:
+        met = "yes" if result.error_count == 0 and floor_rps and result.rps >= TARGET_SHARE * floor_rps else "no"
+    errors = ", ".join(f"{k}: {v}" for k, v in sorted(result.errors.items())) or "0"
+    section.add(name, streams, result.mb_per_s, result.rps, ratio(result.rps, floor_rps) if floor_rps else "1.00× (floor)",
+                result.p50_ms, result.p99_ms, errors, f"≥ {TARGET_SHARE:.0%} of nginx" if target else "–", met)
+    if result.error_sample:
+        section.notes.append(f"{name} × {streams}: {result.error_sample}")
+
+
+def run(stack, *, smoke: bool, duration_s: float) -> list[Section]:
+    track_id, path = stream_path(stack)
+    media_root, stored = _stored_file(stack, track_id)
+    size = stored.stat().st_size
+    relative = stored.relative_to(media_root).as_posix()
+    app_requests = _windows(size, path)
+    direct_requests = _windows(size, "/" + urllib.parse.quote(relative))
+    levels = SMOKE_CONCURRENCY if smoke else CONCURRENCY
+    section = Section(
+        "Streaming: Range requests through the app, next to nginx sendfile", COLUMNS,
+        intro=(f"Track {track_id}'s stored file ({size / 1e6:.1f} MB, {stored.suffix[1:]}), read in {WINDOW // 1024} KiB "
+               f"Range windows at {OFFSETS} random offsets (the same for every path), each stream a keep-alive "
+               f"connection from one asyncio client process; {'smoke: each request list once' if smoke else f'{duration_s:g} s a row'}. "
+               "app: the stack's gunicorn through the signed stream URL (`stream-url`, then `?token=`); "
+               "nginx sendfile: the same file served by nginx directly (the floor); X-Accel: nginx in front of one "
+               "extra gunicorn with STREAM_X_ACCEL_PREFIX, the app checks the token and nginx sends the bytes."))
+    web_before = pss_mb(stack.processes().get("web", []))
+    floors: dict[int, float] = {}
+    with accel_web(stack) as accel_port, nginx(media_root, accel_port) as (direct_port, proxied_port):
+        for streams in levels:
+            def load(base_url, requests):
+                if smoke:
+                    cycle = (requests * -(-max(2 * streams, 16) // len(requests)))[:max(2 * streams, 16)]
+                    return run_load(base_url, cycle, concurrency=streams, once=True, timeout_s=120)
+                return run_load(base_url, requests, concurrency=streams, duration_s=duration_s, timeout_s=120)
+
+            floor = load(f"http://127.0.0.1:{direct_port}", direct_requests)
+            floors[streams] = floor.rps
+            _row(section, "nginx sendfile (floor)", streams, floor, None, target=False)
+            _row(section, "app (gunicorn, object_response)", streams, load(stack.base_url, app_requests), floor.rps,
+                 target=True)
+            _row(section, "X-Accel-Redirect (nginx → app → nginx)", streams,
+                 load(f"http://127.0.0.1:{proxied_port}", app_requests), floor.rps, target=True)
+    web_after = pss_mb(stack.processes().get("web", []))
+    section.notes.append(f"the stack's web workers (gunicorn master + workers): PSS {web_before:,.0f} MB before the "
+                         f"streaming rows, {web_after:,.0f} MB after ({web_after - web_before:+,.0f} MB) with up to "
+                         f"{levels[-1]:,} concurrent streams.")
+    section.notes.append(f"nginx: {os.cpu_count()} worker processes, sendfile on, the deploy template's X-Accel location; "
+                         "the extra gunicorn runs `make run`'s web command (same workers and threads).")
+    return [section]
