@@ -65,14 +65,27 @@ def favorite_track_ids(*, user, track_ids) -> set[int]:
     return set(Favorite.objects.filter(user=user, track_id__in=ids).values_list("track_id", flat=True))
 
 
-def playlist_page_data(*, playlist_id: int, user) -> dict:
-    """A playlist, its visible entries in order (tracks flagged with is_favorite), and whether the user may edit."""
+# A playlist page renders this many entries, then "Load more" fetches the next ones by position:
+# a 5,000-entry playlist used to render in one response of ≈ 19 MB (≈ 11 s on this machine).
+PLAYLIST_PAGE_ENTRIES = 200
+
+
+def playlist_page_data(*, playlist_id: int, user, after: int | None = None, size: int = PLAYLIST_PAGE_ENTRIES) -> dict:
+    """A playlist, a page of its visible entries in order (after position `after`, tracks flagged
+    with is_favorite), the ids of all of them for Play all, the position the next page starts
+    after, and whether the user may edit."""
     playlist = playlist_get(playlist_id=playlist_id, user=user)
-    entries = list(playlist_entries(playlist=playlist, user=user))
+    visible = playlist_entries(playlist=playlist, user=user)
+    rows = visible.filter(position__gt=after) if after is not None else visible
+    entries = list(rows[: size + 1])
+    more = len(entries) > size
+    entries = entries[:size]
     liked = favorite_track_ids(user=user, track_ids=[entry.track_id for entry in entries])
     for entry in entries:
         entry.track.is_favorite = entry.track_id in liked
-    return {"playlist": playlist, "entries": entries,
+    all_ids = ",".join(str(i) for i in visible.prefetch_related(None).values_list("track_id", flat=True))
+    return {"playlist": playlist, "entries": entries, "all_track_ids": all_ids,
+            "next_after": entries[-1].position if more else None,
             "editable": playlist_page_editable(playlist=playlist, user=user)}
 
 

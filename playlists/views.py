@@ -44,14 +44,23 @@ def playlist_list(request):
 @require_safe
 def playlist_detail(request, playlist_id: int):
     try:
-        context = selectors.playlist_page_data(playlist_id=playlist_id, user=request.user)
+        context = selectors.playlist_page_data(playlist_id=playlist_id, user=request.user,
+                                               after=_position_after(request))
     except Playlist.DoesNotExist:
         raise Http404
+    if wants_fragment(request, "playlist-entries-more"):
+        return render(request, "playlists/partials/_entry_rows.html", context)
     if wants_fragment(request, "playlist-entries"):
         return render(request, "playlists/partials/_entries.html", context)
     response = render(request, "playlists/detail.html", context)
     patch_vary_headers(response, ("HX-Request",))
     return response
+
+
+def _position_after(request) -> int | None:
+    """`?after=` of a playlist page: the position its entries start after (junk: the first page)."""
+    raw = request.GET.get("after", "")
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None
 
 
 @login_required

@@ -108,3 +108,31 @@ def test_search_click_is_recorded_through_the_service(client, catalog, django_ca
     finally:
         search_result_clicked.disconnect(dispatch_uid="test-click")
     assert [(c["query"], c["entity"], c["result_id"]) for c in seen] == [("song", "track", catalog.tracks[0].pk)]
+
+
+def test_a_long_playlist_renders_a_page_of_entries_and_loads_the_rest_by_position(listener_client, catalog):
+    from playlists import selectors
+    from playlists.services import playlist_track_add
+
+    # given a playlist longer than a page (the page size made small for the test)
+    playlist = catalog.playlist
+    for track in catalog.tracks[4:12]:
+        playlist_track_add(actor=catalog.listener, playlist_id=playlist.pk, track_id=track.pk)
+    order = _order(playlist)
+    size = 5
+    first = selectors.playlist_page_data(playlist_id=playlist.pk, user=catalog.listener, size=size)
+    # then the first page holds `size` entries, Play all holds every track, and the next page starts after it
+    assert [e.track_id for e in first["entries"]] == order[:size]
+    assert first["all_track_ids"] == ",".join(map(str, order))
+    second = selectors.playlist_page_data(playlist_id=playlist.pk, user=catalog.listener, after=first["next_after"],
+                                          size=size)
+    assert [e.track_id for e in second["entries"]] == order[size:2 * size]
+
+    # and through the page: "Load more" answers the next rows only, its own link carrying on
+    page = listener_client.get(f"/playlists/{playlist.pk}").content.decode()
+    assert 'id="playlist-entries"' in page and page.count('class="track-row') == min(len(order), selectors.PLAYLIST_PAGE_ENTRIES)
+    more = listener_client.get(f"/playlists/{playlist.pk}?after=3",
+                               headers={**HTMX, "HX-Target": "playlist-entries-more"}).content.decode()
+    assert 'id="playlist-entries"' not in more and more.count('class="track-row') == len(order) - 4
+    # and a junk position is the first page, not an error
+    assert listener_client.get(f"/playlists/{playlist.pk}?after=-1x").status_code == 200
