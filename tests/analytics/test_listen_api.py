@@ -129,3 +129,21 @@ def test_history_costs_bounded_queries(page_size, django_assert_max_num_queries)
         response = client.get(f"{V1}/me/history?page_size={page_size}")
     assert len(response.json()["results"]) == page_size
     assert_error(client.get(f"{V1}/me/history?page_size=0"), 400, "invalid", {"page_size"})
+
+
+def test_a_listen_costs_the_same_few_queries_whatever_the_track_carries(django_capture_on_commit_callbacks,
+                                                                         django_assert_max_num_queries):
+    from tests.factories import ArtistFactory
+
+    # given a track with an album, a genre and two credited artists
+    user, track = UserFactory(), TrackFactory(album=AlbumFactory())
+    from catalog.models import TrackArtist
+
+    TrackArtist.objects.create(track=track, artist=track.artist, position=0)
+    TrackArtist.objects.create(track=track, artist=ArtistFactory(), position=1)
+    client = client_for(user)
+    # then recording it (its ClickHouse events included) stays within a fixed number of queries
+    with django_assert_max_num_queries(7), django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"{V1}/analytics/listen", listen_payload(track), format="json")
+    assert response.status_code == 201, response.content
+    assert [a["id"] for a in response.json()["track"]["artists"]] == [track.artist_id, TrackArtist.objects.get(position=1).artist_id]
