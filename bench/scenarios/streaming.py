@@ -36,7 +36,7 @@ from pathlib import Path
 from ..core import ROOT, free_port
 from ..load import RequestSpec, run_load
 from ..report import Section, ratio
-from .common import fetch, fetch_json
+from .common import fetch
 from .memory import pss_mb
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -52,6 +52,10 @@ MANY_STREAMS, MANY_STREAMS_MIN_S = 64, 10.0
 COLUMNS = ["path", "streams", "MB/s", "req/s", "ratio to nginx", "p50 ms", "p99 ms", "errors", "target", "met"]
 
 
+class NoStoredAudio(RuntimeError):
+    """The seed predates bench_seed's stored audio (no `audio` in bench-seed.json) and no track streams."""
+
+
 def stream_path(stack) -> tuple[int, str]:
     """(track id, path + query of its signed stream URL), asked the way a player asks."""
     token = stack.token()
@@ -65,8 +69,10 @@ def stream_path(stack) -> tuple[int, str]:
         path = f"{url.path}?{url.query}"
         if fetch(stack.base_url, RequestSpec(path, headers={"Range": "bytes=0-0"}))[0] == 206:
             return track_id, path
-    raise RuntimeError("no seeded track streams (bench-seed.json has no audio.large_track_id and no sample track "
-                       "has a stored file)")
+    if "audio" not in stack.seed:
+        raise NoStoredAudio("this catalog was seeded without stored audio (bench-seed.json has no `audio`): "
+                            "seed it again with `python -m bench --reseed` to measure streaming")
+    raise RuntimeError(f"none of the seeded tracks streams (tried {candidates}); see the stack's web.log")
 
 
 def _stored_file(stack, track_id: int) -> tuple[Path, Path]:
@@ -170,7 +176,10 @@ def _row(section: Section, name: str, streams: int, result, floor_rps: float | N
 
 
 def run(stack, *, smoke: bool, duration_s: float) -> list[Section]:
-    track_id, path = stream_path(stack)
+    try:
+        track_id, path = stream_path(stack)
+    except NoStoredAudio as exc:
+        return [Section("Streaming: not measured", [], notes=[str(exc)])]
     media_root, stored = _stored_file(stack, track_id)
     size = stored.stat().st_size
     relative = stored.relative_to(media_root).as_posix()
