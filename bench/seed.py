@@ -20,6 +20,7 @@ from pathlib import Path
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 
+from .seed_media import StoredAudio, register_seed_audio, store_seed_audio
 from .seed_names import RARE_WORD, SEARCH_TERMS, TYPO_ARTIST, vocabulary
 
 VOCABULARY_SIZE = 20_000
@@ -76,10 +77,18 @@ class SeedResult:
     bench_user: dict = field(default_factory=dict)
     big_playlist_ids: list = field(default_factory=list)
     sample: dict = field(default_factory=dict)
+    audio: dict = field(default_factory=dict)
 
 
-def seed_dataset(params: SeedParams, *, report_path: Path | None = None, say=lambda message: None) -> SeedResult:
-    """Fill the configured database with the dataset; refuse (SeedRefused) when it holds tracks without reset."""
+def seed_dataset(params: SeedParams, *, clickhouse, report_path: Path | None = None, say=lambda message: None,
+                 large_audio_seconds: int | None = None) -> SeedResult:
+    """Fill the configured database, storage and ClickHouse (`clickhouse`, a ClickHouseClient) with the dataset.
+
+    Refuses (SeedRefused) when the database holds tracks without reset. `large_audio_seconds`
+    shortens the ≈10 MB streaming file (tests); by default it is full length.
+    """
+    from .seed_clickhouse import load_listens, prepare
+
     params = params.resolved()
     result = SeedResult(params=asdict(params))
     started = time.perf_counter()
@@ -95,6 +104,9 @@ def seed_dataset(params: SeedParams, *, report_path: Path | None = None, say=lam
         if cur.fetchone()[0] and not params.reset:
             raise SeedRefused("the database already holds tracks; pass --reset to drop every catalog, account, "
                               "playlist and listening row first")
+    phase("clickhouse_migrate", prepare, clickhouse, params.reset)
+    audio: list[StoredAudio] = []
+    phase("audio", lambda: audio.extend(store_seed_audio(seed=params.seed, large_seconds=large_audio_seconds)))
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute("SELECT setseed(%s)", [((params.seed % 1000) / 1000.0) * 2 - 1])
         cur.execute("SET LOCAL maintenance_work_mem = '256MB'")
@@ -109,7 +121,8 @@ def seed_dataset(params: SeedParams, *, report_path: Path | None = None, say=lam
         phase("vocabulary", _vocabulary, cur, params)
         phase("artists", _artists, cur, params)
         phase("albums", _albums, cur, params)
-        phase("tracks", _tracks, cur, params)
+        phase("tracks", _tracks, cur, params, audio)
+        register_seed_audio(cur, audio)
         phase("credits", _credits, cur, params)
         phase("users", _users, cur, params)
         phase("playlists", _playlists, cur, params)
@@ -119,11 +132,14 @@ def seed_dataset(params: SeedParams, *, report_path: Path | None = None, say=lam
             cur.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
         phase("search_columns", _search_columns, cur)
         phase("indexes", _recreate_indexes, cur, indexes)
+    with transaction.atomic(), connection.cursor() as cur:
+        phase("clickhouse_listens", lambda: result.counts.update(clickhouse_events=load_listens(cur.cursor, clickhouse)))
     phase("bench_users", _bench_users, result, params)
     with connection.cursor() as cur:
         phase("analyze", cur.execute, "ANALYZE")
-        result.counts = _counts(cur)
+        result.counts = _counts(cur) | result.counts
         result.sample = _sample(cur)
+        result.audio = _audio_report(cur, audio)
     result.seconds["total"] = round(time.perf_counter() - started, 2)
     if report_path is not None:
         report_path.parent.mkdir(parents=True, exist_ok=True)
@@ -192,8 +208,14 @@ def _albums(cur, params: SeedParams) -> None:
     cur.execute("INSERT INTO album_artists (album_id, artist_id, position) SELECT id, artist_id, 0 FROM albums ORDER BY id")
 
 
-def _tracks(cur, params: SeedParams) -> None:
-    # Track g belongs to album (g mod albums); its artist is the album's artist (like a tagged upload).
+def _tracks(cur, params: SeedParams, audio: list[StoredAudio]) -> None:
+    """Track g belongs to album (g mod albums), its artist is the album's (like a tagged upload); its file is audio[g mod n]."""
+    files = [[slot, a.key, a.file_size, a.checksum, a.mime_type, a.audio_format, a.duration_ms]
+             for slot, a in enumerate(audio)]
+    cur.execute("CREATE TEMP TABLE seed_audio (slot int PRIMARY KEY, key text, size bigint, checksum text, "
+                "mime text, fmt text, ms int) ON COMMIT DROP")
+    cur.execute("INSERT INTO seed_audio SELECT (f->>0)::int, f->>1, (f->>2)::bigint, f->>3, f->>4, f->>5, (f->>6)::int "
+                "FROM jsonb_array_elements(%s::jsonb) f", [json.dumps(files)])
     cur.execute("""
         INSERT INTO tracks (artist_id, album_id, genre_id, title, track_number, disc_number, duration_ms, file_path,
                             file_size, mime_type, checksum, popularity, tempo, energy, valence, loudness_db,
@@ -204,16 +226,16 @@ def _tracks(cur, params: SeedParams) -> None:
                     WHEN g %% 5 = 0 THEN initcap(pg_temp.word() || ' ' || pg_temp.word() || ' ' || pg_temp.word()
                                                  || ' (' || pg_temp.word() || ' ' || pg_temp.word() || ' remix)')
                     ELSE initcap(pg_temp.word() || CASE WHEN g %% 2 = 0 THEN ' ' || pg_temp.word() ELSE '' END) END,
-               1 + (g / al_n.n) %% 20, 1, 90000 + (g * 104729 %% 300000),
-               'bench/track-' || (g %% 8) || '.mp3', 1000000, 'audio/mpeg', '', 0,
+               1 + (g / al_n.n) %% 20, 1, au.ms, au.key, au.size, au.mime, au.checksum, 0,
                60 + (g %% 120), (g %% 100) / 100.0, (g * 31 %% 100) / 100.0, -20 + (g %% 15),
                ARRAY[(g %% 100) / 100.0, (g * 7 %% 100) / 100.0, (g * 13 %% 100) / 100.0]::float8[],
-               NULL, 'mp3', '', 'ready', '', now() - make_interval(mins => (g %% 500000)::int), now()
+               NULL, au.fmt, '', 'ready', '', now() - make_interval(mins => (g %% 500000)::int), now()
           FROM generate_series(1::bigint, %s) g
           CROSS JOIN (SELECT min(id) lo, count(*) n FROM genres) ge
           CROSS JOIN (SELECT count(*) n FROM albums) al_n
           JOIN albums al ON al.id = (SELECT min(id) FROM albums) + (g - 1) %% al_n.n
-         ORDER BY g""", [RARE_WORD, params.tracks])
+          JOIN seed_audio au ON au.slot = (g - 1) %% %s
+         ORDER BY g""", [RARE_WORD, params.tracks, len(audio)])
 
 
 def _credits(cur, params: SeedParams) -> None:
@@ -306,6 +328,14 @@ def _bench_users(result: SeedResult, params: SeedParams) -> None:
                     [bench.pk, params.big_playlists])
         result.big_playlist_ids = sorted(row[0] for row in cur.fetchall())
     result.bench_user = {"username": "bench", "password": BENCH_PASSWORD, "subsonic_password": issued.password}
+
+
+def _audio_report(cur, audio: list[StoredAudio]) -> dict:
+    """The stored keys, and the most popular track on the large (last) file: what streaming benchmarks request."""
+    cur.execute("SELECT id FROM tracks WHERE file_path = %s ORDER BY popularity DESC, id LIMIT 1", [audio[-1].key])
+    row = cur.fetchone()
+    return {"keys": [a.key for a in audio], "large_key": audio[-1].key, "large_file_size": audio[-1].file_size,
+            "large_track_id": row[0] if row else None}
 
 
 def _counts(cur) -> dict:

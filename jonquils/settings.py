@@ -350,10 +350,12 @@ ELASTICSEARCH_DSL_SIGNAL_PROCESSOR = "django_elasticsearch_dsl.signals.BaseSigna
 ELASTICSEARCH_INDEX_PREFIX = env.str("ELASTICSEARCH_INDEX_PREFIX", default="jonquils")
 SEARCH_MAX_RESULTS = env.int("SEARCH_MAX_RESULTS", default=500)  # ranked hits a query can page through
 SEARCH_CANDIDATE_LIMIT = env.int("SEARCH_CANDIDATE_LIMIT", default=200)  # rows ranked per candidate set
+SEARCH_RANK_POOL = env.int("SEARCH_RANK_POOL", default=1000)  # matches ranked when there is no index order to walk
 SEARCH_FUZZY_BELOW = env.int("SEARCH_FUZZY_BELOW", default=10)  # typo matching when fewer word matches
 SEARCH_TRGM_THRESHOLD = env.float("SEARCH_TRGM_THRESHOLD", default=0.4)
 SEARCH_SUGGEST_PER_ENTITY = env.int("SEARCH_SUGGEST_PER_ENTITY", default=4)
 SEARCH_SUGGEST_CANDIDATES = env.int("SEARCH_SUGGEST_CANDIDATES", default=40)
+SEARCH_SUGGEST_CACHE_SECONDS = env.int("SEARCH_SUGGEST_CACHE_SECONDS", default=60)  # writes invalidate at once; this bounds popularity drift
 SEARCH_INDEX_BATCH = env.int("SEARCH_INDEX_BATCH", default=500)
 HEALTH_CHECKS += [("search", "search.services.search_health", False)]
 # --- end of search ----------------------------------------------------------------------

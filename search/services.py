@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -77,11 +78,45 @@ def search_run(*, request: SearchRequest, announce: bool = True) -> list[Hit]:
     return hits
 
 
+_SUGGEST_GENERATION = "search:suggest:generation"
+
+
+def suggest_cache_invalidate() -> None:
+    """Forget every cached suggestion: a searchable row (track, artist, album, playlist) changed."""
+    try:
+        cache.incr(_SUGGEST_GENERATION)
+    except ValueError:  # no generation yet: nothing cached under one either
+        cache.set(_SUGGEST_GENERATION, 1, timeout=None)
+
+
+def _suggest_key(*, query: str, scope: SearchScope, per_entity: int) -> str:
+    """One entry per (generation, folded words, viewer scope): a viewer's own playlists and tracks are theirs."""
+    generation = cache.get_or_set(_SUGGEST_GENERATION, 1, timeout=None)
+    words = " ".join(_WORD.findall(fold(query.strip())))[:MAX_QUERY_CHARS]
+    viewer = "all" if scope.sees_all else f"{scope.user_id}.{scope.artist_id}"
+    return f"search:suggest:{generation}:{viewer}:{per_entity}:{words}"
+
+
 def suggest(*, query: str, user=None, per_entity: int | None = None) -> list[Hit]:
-    """Mixed entities for the first letters typed: the best few of each, best first overall."""
+    """Mixed entities for the first letters typed: the best few of each, best first overall.
+
+    Cached per (query, viewer) for SEARCH_SUGGEST_CACHE_SECONDS: every keystroke of every
+    listener asks the same few prefixes. Any write to a searchable row goes through
+    search_index_enqueue, which drops the whole cache once the write commits; the timeout
+    only bounds how stale the popularity order may get.
+    """
     per_entity = per_entity or settings.SEARCH_SUGGEST_PER_ENTITY
-    backend = get_backend()
     scope = search_scope(user)
+    key = _suggest_key(query=query or "", scope=scope, per_entity=per_entity)
+    cached = cache.get(key)
+    if cached is None:
+        cached = _suggest_uncached(query=query, user=user, per_entity=per_entity, scope=scope)
+        cache.set(key, cached, timeout=settings.SEARCH_SUGGEST_CACHE_SECONDS)
+    return list(cached)
+
+
+def _suggest_uncached(*, query: str, user, per_entity: int, scope: SearchScope) -> list[Hit]:
+    backend = get_backend()
     hits: list[Hit] = []
     for entity in ENTITIES:
         request = search_request_build(entity=entity, query=query, user=user, limit=per_entity, scope=scope)
@@ -172,6 +207,8 @@ def search_index_enqueue(*, entity: str, ids: Iterable[int | None]) -> None:
     """
     if entity not in ENTITIES:
         raise ValueError(f"Unknown search entity {entity!r}")
+    # Every backend: cached suggestions must not outlive the row they show (nor miss a new one).
+    transaction.on_commit(suggest_cache_invalidate, robust=True)
     if not get_backend().needs_sync:
         return
     wanted = {int(i) for i in ids if i is not None}

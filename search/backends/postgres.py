@@ -4,8 +4,12 @@ One SQL statement per entity:
 1. candidates from the GIN tsvector index. For tracks, at most SEARCH_CANDIDATE_LIMIT title
    matches and as many matches anywhere, each taken by popularity: ranking all 300k
    matches of a common word costs ~175 ms at 1M rows, ranking 1,000 candidates < 5 ms.
+   Artists, albums and playlists have no popularity column: name matches first, then
+   matches anywhere, each at most SEARCH_RANK_POOL rows ranked by ts_rank.
 2. only when step 1 found fewer than SEARCH_FUZZY_BELOW rows: typo candidates from the
-   GIN trigram index (`word_similarity` over the folded title + artist).
+   GIN trigram index (`word_similarity` over the folded title + artist), at most
+   SEARCH_RANK_POOL of them: a typo near a common word ("nigth") matches 150k rows at
+   1M tracks, and ordering them all by similarity cost ~1 s.
 3. score: 1 + ts_rank (weights A title, B artist/album, C description) for word matches,
    word_similarity (< 1) for typo-only matches; ties (score rounded to 4 places) go to
    the more popular row.
@@ -106,6 +110,7 @@ def build_search_sql(request: SearchRequest, *, candidates: int, fuzzy_below: in
         "k": candidates,
         "fuzzy_below": fuzzy_below,
         "limit": request.limit,
+        "pool": max(settings.SEARCH_RANK_POOL, candidates),
     }
     cols = "e.id, e.search_vector, e.search_text, " + ("e.popularity" if entity == "track" else "0::float8 AS popularity")
     if entity == "track":
@@ -117,17 +122,21 @@ def build_search_sql(request: SearchRequest, *, candidates: int, fuzzy_below: in
             f" ORDER BY e.popularity DESC LIMIT %(k)s)"
         )
     else:
-        fts = (
-            f"SELECT {cols} FROM {table} e WHERE e.search_vector @@ to_tsquery('simple', %(tsq)s) AND {cond}"
-            f" ORDER BY ts_rank(e.search_vector, to_tsquery('simple', %(tsq)s)) DESC LIMIT %(k)s"
+        # No popularity column to walk: rank at most SEARCH_RANK_POOL matches (name matches
+        # first), not every match of a common word (11k artists for "love": 9.6 ms -> ~1 ms).
+        rank = "ts_rank(p.search_vector, to_tsquery('simple', %(tsq)s)) DESC"
+        fts = " UNION ALL ".join(
+            f"(SELECT p.* FROM (SELECT {cols} FROM {table} e WHERE e.search_vector @@ to_tsquery('simple', %({q})s)"
+            f" AND {cond} LIMIT %(pool)s) p ORDER BY {rank} LIMIT %(k)s)"
+            for q in ("tsq_title", "tsq")
         )
     # Trigrams need three characters; below that, prefixes do the work.
     # LATERAL on the count: the typo scan runs only when words found too little, and is
     # never planned in parallel (starting workers cost ~25 ms even when the scan is skipped).
     fuzzy = (
-        f"SELECT f.* FROM (SELECT count(*) AS n FROM fts) found CROSS JOIN LATERAL ("
+        f"SELECT f.* FROM (SELECT count(*) AS n FROM fts) found CROSS JOIN LATERAL (SELECT p.* FROM ("
         f"SELECT {cols} FROM {table} e WHERE found.n < %(fuzzy_below)s AND %(folded)s <%% e.search_text AND {cond}"
-        f" ORDER BY word_similarity(%(folded)s, e.search_text) DESC LIMIT %(k)s) f"
+        f" LIMIT %(pool)s) p ORDER BY word_similarity(%(folded)s, p.search_text) DESC LIMIT %(k)s) f"
         if len(request.folded) >= 3 else f"SELECT {cols} FROM {table} e WHERE FALSE"
     )
     # The candidates carry what scoring needs: the table is not visited a second time.

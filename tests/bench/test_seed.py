@@ -8,14 +8,21 @@ from django.core.management import call_command
 from django.db import connection
 
 from bench.seed import SeedParams, SeedRefused, seed_dataset
+from tests.analytics.conftest import clickhouse  # noqa: F401  (the suite's analytics client on emptied tables)
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def seeded(tmp_path):
+def seeded(tmp_path, settings, clickhouse):
+    """A tiny seed into the suite's database, its analytics client (the owner) and a fresh local storage."""
+    from jonquils.storage import build_storages, ensure_buckets
+
+    settings.STORAGES = build_storages(media_root=tmp_path / "media")
+    ensure_buckets()
     report = tmp_path / "bench-seed.json"
-    result = seed_dataset(SeedParams(tracks=300, listens=3000, big_playlist_size=120, reset=True), report_path=report)
+    result = seed_dataset(SeedParams(tracks=300, listens=3000, big_playlist_size=120, reset=True),
+                          clickhouse=clickhouse, report_path=report, large_audio_seconds=20)
     return result, json.loads(report.read_text())
 
 
@@ -50,10 +57,65 @@ def test_credits_positions_and_features_look_like_the_etls(seeded):
 
 
 def test_monitoring_data_quality_checks_stay_quiet(seeded):
-    from etl.pipeline.monitoring.quality import check_playlist_positions, check_ready_without_features
+    from etl.pipeline.monitoring.quality import (
+        check_listens_in_clickhouse, check_missing_objects, check_orphan_objects, check_playlist_positions,
+        check_ready_without_features)
 
-    for check in (check_playlist_positions, check_ready_without_features):
-        assert check().findings == []
+    for check in (check_playlist_positions, check_ready_without_features, check_missing_objects,
+                  check_orphan_objects, check_listens_in_clickhouse):
+        outcome = check()
+        assert outcome.findings == [], (check.__name__, outcome.report)
+    assert check_listens_in_clickhouse().report["checked"] > 0
+
+
+def test_every_listen_is_in_clickhouse_and_reports_show_the_plays(seeded, clickhouse):
+    from rest_framework.test import APIClient
+
+    from accounts.models import User
+
+    result, _ = seeded
+    assert clickhouse.scalar("SELECT count() FROM track_analytics WHERE action = 'play'") == 3000
+    assert result.counts["clickhouse_events"] >= 3000
+    top = result.sample["track_ids"][0]
+    since = _days_ago(90)
+    plays = _one("SELECT count(*) FROM listening_history WHERE track_id = %s AND played_at >= %s::date AT TIME ZONE 'UTC'",
+                 [top, since])[0]
+    admin = APIClient()
+    admin.force_authenticate(User.objects.get(username="bench-admin"))
+    report = admin.get(f"/api/v1/analytics/track/{top}?from={since}&to={_days_ago(-1)}")
+    assert report.status_code == 200, report.content
+    assert plays > 0 and report.json()["plays"] == plays
+
+
+def _days_ago(days: int) -> str:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return (timezone.now() - timedelta(days=days)).date().isoformat()
+
+
+def test_seeded_tracks_stream_real_stored_audio_with_ranges(seeded):
+    from rest_framework.test import APIClient
+
+    from accounts.models import User
+    from catalog.models import Track
+
+    result, report = seeded
+    assert len(report["audio"]["keys"]) == 8
+    track = Track.objects.get(pk=report["audio"]["large_track_id"])
+    assert track.file_path == report["audio"]["large_key"] and track.file_size == report["audio"]["large_file_size"]
+    assert set(Track.objects.values_list("audio_format", flat=True)) == {"mp3", "flac"}
+    listener = APIClient()
+    listener.force_authenticate(User.objects.get(username="bench"))
+    whole = listener.get(f"/api/v1/tracks/{track.pk}/stream?format=raw")
+    assert whole.status_code == 200
+    body = b"".join(whole.streaming_content)
+    import hashlib
+
+    assert len(body) == track.file_size and hashlib.sha256(body).hexdigest() == track.checksum
+    part = listener.get(f"/api/v1/tracks/{track.pk}/stream?format=raw", HTTP_RANGE="bytes=100-1099")
+    assert part.status_code == 206 and b"".join(part.streaming_content) == body[100:1100]
 
 
 def test_api_serves_the_seeded_catalog(seeded, client):
@@ -68,7 +130,7 @@ def test_api_serves_the_seeded_catalog(seeded, client):
 
 def test_a_second_seed_needs_reset(seeded):
     with pytest.raises(SeedRefused, match="--reset"):
-        seed_dataset(SeedParams(tracks=10))
+        seed_dataset(SeedParams(tracks=10), clickhouse=None)
 
 
 def test_bad_arguments_exit_2_with_a_clear_message(tmp_path):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 DEFAULT_VAR = (Path(settings.BASE_DIR) / "var").resolve()
 
@@ -26,6 +26,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         from bench.seed import SeedParams, SeedRefused, seed_dataset
+        from bench.seed_clickhouse import AnalyticsOwnerRunning, open_seed_clickhouse
 
         var_dir = os.environ.get("JONQUILS_VAR_DIR")
         if not var_dir or (Path(var_dir).resolve() == DEFAULT_VAR and not options["allow_default_var"]):
@@ -42,13 +43,14 @@ class Command(BaseCommand):
         stack = self._start_stack_if_needed()
         try:
             call_command("migrate", verbosity=0)
+            # The owner is not running while seeding: chDB is opened here, on the owner's path.
+            clickhouse, close_clickhouse = open_seed_clickhouse()
             try:
-                call_command("clickhouse_migrate", verbosity=0)
-            except CommandError as exc:
-                self.stderr.write(f"bench_seed: ClickHouse not migrated, listens stay in PostgreSQL only ({exc})")
-            result = seed_dataset(params, report_path=Path(var_dir) / "bench-seed.json",
-                                  say=lambda m: self.stdout.write(m))
-        except SeedRefused as exc:
+                result = seed_dataset(params, clickhouse=clickhouse, report_path=Path(var_dir) / "bench-seed.json",
+                                      say=lambda m: self.stdout.write(m))
+            finally:
+                close_clickhouse()
+        except (SeedRefused, AnalyticsOwnerRunning) as exc:
             self._refuse(str(exc))
         finally:
             if stack is not None:
