@@ -1,8 +1,7 @@
 """The streaming, listens, ingest and memory scenarios run at smoke size and report sane numbers without errors.
 
 One stack for the whole module (it takes a minute to start): a 300-track catalog seeded by
-`manage.py bench_seed` in a var dir of its own, with real audio stored at the seeded tracks'
-keys when the seed did not store any. Not timed tests: they check shapes, counts and that no row
+`manage.py bench_seed` (with its stored audio) in a var dir of its own. Not timed tests: they check shapes, counts and that no row
 had an error, never that something is faster than a number.
 """
 from __future__ import annotations
@@ -27,21 +26,6 @@ SEED_TRACKS = 300
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not streaming.NGINX or not os.path.exists(streaming.NGINX),
                                                    reason="Debian's nginx is missing (make deploy-tools installs it)")]
 
-_STORE_AUDIO = """
-import json, sys
-from django.db.models import Min
-from catalog.audio_synthesis import Piece, encode, synthesize
-from catalog.models import Track
-from jonquils.storage import bucket_storage
-from django.core.files.base import ContentFile
-storage = bucket_storage("tracks")
-keys = sorted(set(Track.objects.values_list("file_path", flat=True)))
-for i, key in enumerate(keys):
-    if not storage.exists(key):
-        storage.save(key, ContentFile(encode(synthesize(Piece(seconds=20.0 if i == 0 else 3.0, seed=i)), "mp3")))
-print(json.dumps({"keys": keys, "large_track_id": Track.objects.filter(file_path=keys[0]).aggregate(m=Min("id"))["m"]}))
-"""
-
 
 def _clean_env() -> dict:
     return {k: v for k, v in os.environ.items() if k not in SUITE_ENV}
@@ -54,6 +38,7 @@ def stack(tmp_path_factory):
     done = subprocess.run([sys.executable, "manage.py", "bench_seed", "--tracks", str(SEED_TRACKS)], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads((var_dir / "bench-seed.json").read_text())["audio"]["large_track_id"]
     saved = dict(os.environ)
     os.environ.clear()
     os.environ.update(_clean_env())
@@ -63,9 +48,6 @@ def stack(tmp_path_factory):
         os.environ.clear()
         os.environ.update(saved)
     try:
-        if "audio" not in running.seed:  # a seed that stores no audio yet: real files at its keys, as the seed would
-            stored = running.manage("shell", "-c", _STORE_AUDIO).stdout.strip().splitlines()[-1]
-            running.seed["audio"] = json.loads(stored)
         yield running
     finally:
         running.stop()
