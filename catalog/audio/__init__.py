@@ -6,6 +6,7 @@ from .probe import (
     AudioFormat,
     AudioInfo,
     AudioRejected,
+    analysis_windows,
     decode_for_analysis,
     decode_fully,
     probe_audio,
@@ -13,6 +14,6 @@ from .probe import (
 )
 from .tags import artist_credits, clean_text, embedded_cover, read_tags, split_featured
 
-__all__ = ["ACCEPTED", "FORMATS", "AudioFormat", "AudioInfo", "AudioRejected", "clean_text", "decode_for_analysis",
+__all__ = ["ACCEPTED", "FORMATS", "AudioFormat", "AudioInfo", "AudioRejected", "analysis_windows", "clean_text", "decode_for_analysis",
            "decode_fully", "embedded_cover", "parse_lrc", "probe_audio", "read_tags", "sniff_container",
            "split_featured", "split_lyrics", "artist_credits"]

@@ -80,16 +80,16 @@ def _sha256(path: Path) -> str:
 def read_file(path: Path, *, checksum: str = "") -> FileFacts:
     """Validate by decoding the whole file, read tags and cover, measure the audio; raise AudioRejected for bad audio.
 
-    The decode that validates the file also yields the samples the features are measured on
-    (etl/audio/features.py); without a genre tag, the genre model's guess goes into
+    The decode that validates the file also yields the excerpts the features are measured on
+    (catalog.audio.analysis_windows, etl/audio/features.py); without a genre tag, the genre model's guess goes into
     `track_fields` when it is confident enough (its id and confidence).
     """
     info = probe_audio(path)
-    decoded_s, samples = decode_for_analysis(path, declared_s=info.duration_s, sample_rate=ANALYSIS_SAMPLE_RATE)
+    decoded_s, excerpts = decode_for_analysis(path, declared_s=info.duration_s, sample_rate=ANALYSIS_SAMPLE_RATE)
     tags = read_tags(path)
     tags = {key: normalise_text(value) if isinstance(value, str) and key not in _MULTILINE else value
             for key, value in tags.items()}
-    features = analyse(samples, ANALYSIS_SAMPLE_RATE)
+    features = analyse(excerpts, ANALYSIS_SAMPLE_RATE)
     track_fields = {
         "tempo": features.tempo_bpm, "energy": features.energy, "valence": features.valence,
         "loudness_db": features.loudness_db, "feature_vector": features.vector,
