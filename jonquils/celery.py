@@ -6,7 +6,9 @@ from celery.schedules import crontab
 from celery.signals import worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jonquils.settings")
-# librosa's numba kernels are cached on disk, by default beside librosa in site-packages, where every
+# The audio features no longer use librosa (etl/audio/spectral.py), but a process that imports it
+# (tests/etl/test_audio_excerpts.py's reference) still compiles numba kernels, cached on disk, by
+# default beside librosa in site-packages, where every
 # checkout sharing the venv writes too; numba's gufunc cache is not safe against two writers (numba
 # issue 10128: mismatched .nbc files, then SIGSEGV in every process that loads them). Each var dir
 # gets its own, written by the worker's main process (below). Set here: every Django process imports
@@ -15,6 +17,12 @@ if "NUMBA_CACHE_DIR" not in os.environ:
     from jonquils.embedded.paths import embedded_paths
 
     os.environ["NUMBA_CACHE_DIR"] = str(embedded_paths().var_dir / "cache" / "numba")
+
+# One BLAS thread per process: the worker's pool already runs one child per core, and numpy's
+# OpenBLAS spinning up a thread per core for the feature extractor's small matrix products made
+# analyse() 4× slower on a busy 2-core machine (69 ms against 18 ms for 5 s of audio). Read by
+# OpenBLAS when numpy loads, hence here, before anything imports numpy; set it to override.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 app = Celery("jonquils")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -60,14 +68,12 @@ def ping() -> str:
 
 @worker_init.connect(dispatch_uid="jonquils.warm_audio_analysis")
 def _warm_audio_analysis(**kwargs) -> None:
-    """Import the audio stack and compile librosa's kernels in the worker's main process, before the pool forks.
+    """Import the audio stack and run one short analysis in the worker's main process, before the pool forks.
 
     The pool children (and beat embedded with -B) are forked after this, so they inherit the
-    imported modules and the compiled code as shared pages: PSS splits them instead of every
-    child holding ~280 MB of its own, no task pays the first analysis's numba compilation
-    (≈30 s, ≈5 s from the disk cache), and one process writes numba's cache, which is not safe
-    against two writers at once (numba issue 10128: SIGSEGV in every later process). It delays
-    the worker's first task by that time; a failure is logged and leaves compilation to the first task.
+    imported modules (numpy, PyAV, the pipeline) and the built filter banks as shared pages, and
+    no task pays a first-call cost. The features are plain numpy now (no numba to compile), so this
+    takes ≈0.1 s; a failure is logged and leaves the work to the first task.
     """
     import gc
     import logging

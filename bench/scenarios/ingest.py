@@ -4,11 +4,11 @@
 media directory and a scratch database `jonquils_etl_bench` on the stack's PostgreSQL (rebuilt
 each run, so the bench catalog is untouched); one process does the work, so every figure is per
 core. The floors: mutagen alone (`mutagen.File`) and decode alone (PyAV decodes every frame). The
-tags figure is `read_tags` + `embedded_cover` + SHA-256 (the metadata half, no decoding); the
-full pipeline is `extract_new_tracks` + `process_pending` (probe, full decode, audio features,
-genre, tags, cover thumbnails, the rows in one transaction per file) after `warm_up()` (numba's
-compile is paid once per worker at start, not per track). It runs in a child process under
-the stack's environment (`python -m bench.scenarios.ingest`).
+tags figure is `read_tags_and_cover` (one parse, as the pipeline reads) + SHA-256 (the metadata
+half, no decoding); the full pipeline is `extract_new_tracks` + `process_pending` (probe, full
+decode, audio features on three 30 s excerpts, genre, tags, cover thumbnails, the rows in one
+transaction per file) after `warm_up()` (the worker runs it once at start, not per track). It
+runs in a child process under the stack's environment (`python -m bench.scenarios.ingest`).
 
 (b) Through the stack: short generated MP3s (each unique, so none is refused as a duplicate)
 are uploaded through `POST /api/v1/tracks/upload` by the seed's admin (uploads are for artists
@@ -213,7 +213,7 @@ def _measure(n: int, seconds: float) -> dict:
     from django.core.files.storage import storages
     from django.core.management import call_command
 
-    from catalog.audio import embedded_cover, read_tags
+    from catalog.audio import read_tags_and_cover
     from etl.audio.features import warm_up
     from etl.pipeline.extract import extract_new_tracks
     from etl.pipeline.process import _sha256
@@ -245,7 +245,7 @@ def _measure(n: int, seconds: float) -> dict:
                     pass
 
         ms = {"mutagen": per_file(lambda p: mutagen.File(str(p))), "decode": per_file(decode),
-              "tags": per_file(lambda p: (read_tags(p), embedded_cover(p), _sha256(p)))}
+              "tags": per_file(lambda p: (read_tags_and_cover(p), _sha256(p)))}
         warm_up()
         settings.ETL_EXTRACT_MIN_AGE_S = 0
         began = time.perf_counter()

@@ -190,21 +190,40 @@ def decode_fully(path: str | Path, *, declared_s: float) -> float:
     return _decode(path, declared_s=declared_s, analysis_rate=None)[0]
 
 
-def decode_for_analysis(path: str | Path, *, declared_s: float, sample_rate: int = 22_050,
-                        max_seconds: float = 120.0) -> tuple[float, np.ndarray]:
-    """Like decode_fully, and also return up to `max_seconds` of mono float32 samples at `sample_rate`."""
-    decoded_s, samples = _decode(path, declared_s=declared_s, analysis_rate=sample_rate, max_seconds=max_seconds)
-    return decoded_s, samples
+EXCERPTS, EXCERPT_S = 3, 30.0  # what decode_for_analysis keeps of a long track
+
+
+def analysis_windows(declared_s: float) -> list[tuple[float, float]]:
+    """(start, end) seconds of the audio worth analysing: all of a short track, else three 30 s excerpts.
+
+    Excerpts are centred at 1/6, 3/6 and 5/6 of the track, so intro, middle and end all count
+    and fade-ins or silences at the edges do not; a track of unknown length is read from its start.
+    """
+    whole = EXCERPTS * EXCERPT_S
+    if declared_s <= whole:
+        return [(0.0, whole)]
+    centres = [(index + 0.5) * declared_s / EXCERPTS for index in range(EXCERPTS)]
+    return [(centre - EXCERPT_S / 2, centre + EXCERPT_S / 2) for centre in centres]
+
+
+def decode_for_analysis(path: str | Path, *, declared_s: float,
+                        sample_rate: int = 22_050) -> tuple[float, list[np.ndarray]]:
+    """Like decode_fully, and also return mono float32 excerpts at `sample_rate` (analysis_windows).
+
+    Every frame is decoded (that is the validation); only the frames inside a window are
+    resampled, each window by its own resampler so that no filter state leaks across a gap.
+    """
+    return _decode(path, declared_s=declared_s, analysis_rate=sample_rate, windows=analysis_windows(declared_s))
 
 
 def _decode(path: str | Path, *, declared_s: float, analysis_rate: int | None,
-            max_seconds: float = 0.0) -> tuple[float, np.ndarray | None]:
-    """The one decoding loop: validates the whole file, optionally keeps resampled mono samples."""
+            windows: list[tuple[float, float]] | None = None) -> tuple[float, list[np.ndarray] | None]:
+    """The one decoding loop: validates the whole file, optionally keeps resampled mono excerpts."""
     decoded_samples = 0
     sample_rate = 0
-    kept: list[np.ndarray] = []
-    kept_count, keep_limit = 0, int(max_seconds * (analysis_rate or 0))
-    resampler = av.AudioResampler(format="flt", layout="mono", rate=analysis_rate) if analysis_rate else None
+    windows = windows if analysis_rate else []
+    kept: list[list[np.ndarray]] = [[] for _ in windows]
+    current, resampler = 0, None
     try:
         with av.open(str(path), mode="r") as media:
             if not media.streams.audio:
@@ -212,12 +231,16 @@ def _decode(path: str | Path, *, declared_s: float, analysis_rate: int | None,
             stream = media.streams.audio[0]
             for frame in media.decode(stream):
                 sample_rate = frame.sample_rate or sample_rate
+                start_s = decoded_samples / sample_rate if sample_rate else 0.0
                 decoded_samples += frame.samples
-                if resampler is not None and kept_count < keep_limit:
-                    for out in resampler.resample(frame):
-                        chunk = out.to_ndarray().reshape(-1)
-                        kept.append(chunk)
-                        kept_count += len(chunk)
+                while current < len(windows) and start_s >= windows[current][1]:
+                    _flush(resampler, kept[current])
+                    current, resampler = current + 1, None
+                if current < len(windows) and decoded_samples / sample_rate > windows[current][0]:
+                    resampler = resampler or av.AudioResampler(format="flt", layout="mono", rate=analysis_rate)
+                    kept[current].extend(out.to_ndarray().reshape(-1) for out in resampler.resample(frame))
+            if current < len(windows):
+                _flush(resampler, kept[current])
     except AudioRejected:
         raise
     except (av.FFmpegError, ValueError, OSError, EOFError) as exc:
@@ -232,10 +255,19 @@ def _decode(path: str | Path, *, declared_s: float, analysis_rate: int | None,
         raise AudioRejected("The file contains no audio (zero duration); upload a file with sound in it.")
     if declared_s and decoded_s < declared_s * 0.98 - 0.05:
         raise AudioRejected(_truncated(declared_s, decoded_s))
-    if resampler is None:
+    if not analysis_rate:
         return decoded_s, None
-    samples = np.concatenate(kept)[:keep_limit].astype(np.float32) if kept else np.zeros(0, dtype=np.float32)
-    return decoded_s, samples
+    excerpts = []
+    for (start, end), chunks in zip(windows, kept):
+        if chunks:
+            excerpts.append(np.concatenate(chunks)[: int((end - start) * analysis_rate)].astype(np.float32, copy=False))
+    return decoded_s, excerpts
+
+
+def _flush(resampler, into: list[np.ndarray]) -> None:
+    """Drain what a resampler still holds (its filter delay) into the excerpt it was filling."""
+    if resampler is not None:
+        into.extend(out.to_ndarray().reshape(-1) for out in resampler.resample(None))
 
 
 def _truncated(declared_s: float, decoded_s: float) -> str:

@@ -261,6 +261,12 @@ def _open(path: str | Path):
         return None
 
 
+def read_tags_and_cover(path: str | Path) -> tuple[dict, bytes | None]:
+    """read_tags and embedded_cover from one parse of the file (the pipeline wants both)."""
+    parsed = _open(path)
+    return _tags_of(parsed), _cover_of(parsed)
+
+
 def read_tags(path: str | Path) -> dict:
     """Return what the file's tags say (see the module docstring), cleaned.
 
@@ -270,7 +276,11 @@ def read_tags(path: str | Path) -> dict:
     multi-value tags too; `artist` and `album_artist` are the first of each. Lyrics keep their line breaks (`lyrics` plain,
     `synced_lyrics` LRC); replay gain values are dB and linear peaks, None when absent or absurd.
     """
-    view = TagView(_open(path))
+    return _tags_of(_open(path))
+
+
+def _tags_of(parsed) -> dict:
+    view = TagView(parsed)
     raw = {name: clean_text(view.text(name)) for name in _KEYS}
     artist_values, artists_values = view.texts("artist"), view.freeform_texts("artists")
     if view.family == "id3" and tuple(view.tags.version) < (2, 4, 0) and len(artists_values) == 1:
@@ -358,7 +368,10 @@ def read_replay_gain(view: TagView) -> dict:
 
 def embedded_cover(path: str | Path) -> bytes | None:
     """Return the bytes of the embedded front cover (else the first picture), if any."""
-    parsed = _open(path)
+    return _cover_of(_open(path))
+
+
+def _cover_of(parsed) -> bytes | None:
     if parsed is None:
         return None
     if isinstance(parsed, FLAC) and parsed.pictures:

@@ -6,8 +6,12 @@ multinomial logistic regression (scikit-learn): small, fast, and its probabiliti
 as the confidence kept on each track. Below `GENRE_CONFIDENCE_THRESHOLD` the genre stays
 empty rather than wrong. Nothing is downloaded: the only data is the catalog.
 
-Storage (bucket `temp`, prefix `models/genre/`): `v<version>.joblib` per trained model and
-`latest.json` naming the current version with its evaluation.
+Storage (bucket `temp`, prefix `models/genre/`): `v<version>.joblib` per trained model, its
+parameters as `v<version>.npz` (scaler mean and scale, coefficients, intercepts, classes) and
+`latest.json` naming the current version with its evaluation. Prediction reads the .npz and
+computes the probabilities in numpy, so a worker child never imports scikit-learn (≈150 MB and
+3 s per process) to classify one track; the .joblib is the model as trained, and the fallback for
+versions published before the .npz existed.
 """
 from __future__ import annotations
 
@@ -17,7 +21,6 @@ import logging
 import threading
 from dataclasses import asdict, dataclass
 
-import joblib
 import numpy as np
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -101,10 +104,13 @@ def genre_model_train() -> GenreModelInfo | None:
         genres=sorted(names.values()), held_out_accuracy=scores[0] if scores else None,
         majority_baseline=scores[1] if scores else None,
     )
+    import joblib  # here, not at module level: predicting needs neither it nor scikit-learn
+
     buffer = io.BytesIO()
     joblib.dump(model, buffer)
     storage = bucket_storage(MODEL_BUCKET)
     storage.save(f"{MODEL_PREFIX}v{version}.joblib", ContentFile(buffer.getvalue()))
+    storage.save(f"{MODEL_PREFIX}v{version}.npz", ContentFile(_parameters(model)))
     if storage.exists(LATEST_KEY):
         storage.delete(LATEST_KEY)
     storage.save(LATEST_KEY, ContentFile(json.dumps(asdict(info)).encode()))
@@ -120,12 +126,51 @@ def genre_model_latest() -> GenreModelInfo | None:
         return GenreModelInfo(**json.loads(handle.read()))
 
 
+@dataclass(frozen=True)
+class LinearGenreModel:
+    """The trained scaler + logistic regression as arrays: predict_proba without scikit-learn."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray  # (classes, features), or (1, features) for two classes
+    intercept: np.ndarray
+    classes_: np.ndarray
+
+    def predict_proba(self, vectors: np.ndarray) -> np.ndarray:
+        scores = ((vectors - self.mean) / self.scale) @ self.coef.T + self.intercept
+        if self.coef.shape[0] == 1:  # binary: one score, the second class's log-odds
+            positive = 1.0 / (1.0 + np.exp(-scores[:, 0]))
+            return np.column_stack([1.0 - positive, positive])
+        scores -= scores.max(axis=1, keepdims=True)
+        exp = np.exp(scores)
+        return exp / exp.sum(axis=1, keepdims=True)
+
+
+def _parameters(model) -> bytes:
+    scaler, regression = model[0], model[-1]
+    buffer = io.BytesIO()
+    np.savez(buffer, mean=scaler.mean_, scale=scaler.scale_, coef=regression.coef_,
+             intercept=regression.intercept_, classes=regression.classes_)
+    return buffer.getvalue()
+
+
 def _load(version: int):
     with _cache_lock:
         if _cached["version"] != version:
-            # Our own artefact from our own bucket: joblib (pickle) is acceptable here.
-            with bucket_storage(MODEL_BUCKET).open(f"{MODEL_PREFIX}v{version}.joblib", "rb") as handle:
-                _cached["model"] = joblib.load(io.BytesIO(handle.read()))
+            storage = bucket_storage(MODEL_BUCKET)
+            arrays_key = f"{MODEL_PREFIX}v{version}.npz"
+            if storage.exists(arrays_key):
+                with storage.open(arrays_key, "rb") as handle:
+                    arrays = np.load(io.BytesIO(handle.read()), allow_pickle=False)
+                    _cached["model"] = LinearGenreModel(mean=arrays["mean"], scale=arrays["scale"],
+                                                        coef=arrays["coef"], intercept=arrays["intercept"],
+                                                        classes_=arrays["classes"])
+            else:
+                import joblib
+
+                # Our own artefact from our own bucket: joblib (pickle) is acceptable here.
+                with storage.open(f"{MODEL_PREFIX}v{version}.joblib", "rb") as handle:
+                    _cached["model"] = joblib.load(io.BytesIO(handle.read()))
             _cached["version"] = version
         return _cached["model"]
 

@@ -23,7 +23,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from catalog.audio import AudioInfo, AudioRejected, decode_for_analysis, embedded_cover, probe_audio, read_tags
+from catalog.audio import AudioInfo, AudioRejected, decode_for_analysis, probe_audio, read_tags_and_cover
 from catalog.cache import catalog_cache_invalidate
 from catalog.models import Album, AlbumArtist, Artist, CreditRole, Genre, ProcessingStatus, Track, TrackArtist
 from etl.audio.features import analyse
@@ -80,16 +80,16 @@ def _sha256(path: Path) -> str:
 def read_file(path: Path, *, checksum: str = "") -> FileFacts:
     """Validate by decoding the whole file, read tags and cover, measure the audio; raise AudioRejected for bad audio.
 
-    The decode that validates the file also yields the samples the features are measured on
-    (etl/audio/features.py); without a genre tag, the genre model's guess goes into
+    The decode that validates the file also yields the excerpts the features are measured on
+    (catalog.audio.analysis_windows, etl/audio/features.py); without a genre tag, the genre model's guess goes into
     `track_fields` when it is confident enough (its id and confidence).
     """
     info = probe_audio(path)
-    decoded_s, samples = decode_for_analysis(path, declared_s=info.duration_s, sample_rate=ANALYSIS_SAMPLE_RATE)
-    tags = read_tags(path)
+    decoded_s, excerpts = decode_for_analysis(path, declared_s=info.duration_s, sample_rate=ANALYSIS_SAMPLE_RATE)
+    tags, cover = read_tags_and_cover(path)
     tags = {key: normalise_text(value) if isinstance(value, str) and key not in _MULTILINE else value
             for key, value in tags.items()}
-    features = analyse(samples, ANALYSIS_SAMPLE_RATE)
+    features = analyse(excerpts, ANALYSIS_SAMPLE_RATE)
     track_fields = {
         "tempo": features.tempo_bpm, "energy": features.energy, "valence": features.valence,
         "loudness_db": features.loudness_db, "feature_vector": features.vector,
@@ -104,7 +104,7 @@ def read_file(path: Path, *, checksum: str = "") -> FileFacts:
         predicted = genre_predict(vector=features.vector)
         if predicted is not None:
             track_fields["genre_id"], track_fields["genre_confidence"] = predicted[0].pk, predicted[1]
-    return FileFacts(info=info, decoded_s=decoded_s, tags=tags, cover=embedded_cover(path),
+    return FileFacts(info=info, decoded_s=decoded_s, tags=tags, cover=cover,
                      checksum=checksum or _sha256(path), track_fields=track_fields)
 
 

@@ -67,3 +67,26 @@ def test_below_the_confidence_threshold_the_genre_stays_empty(generated_vectors,
     genre_model_train()
     settings.GENRE_CONFIDENCE_THRESHOLD = 1.01  # nothing is ever that sure
     assert genre_predict(vector=generated_vectors[0][1]) is None
+
+
+@pytest.mark.django_db
+def test_prediction_reads_the_arrays_and_equals_scikit_learns_probabilities(generated_vectors):
+    import io
+
+    import joblib
+
+    from etl.audio.genre_model import MODEL_BUCKET, MODEL_PREFIX, _load
+    from jonquils.storage import bucket_storage
+
+    genres = {name: Genre.objects.create(name=name) for name in GENRES}
+    for name, vector in generated_vectors:
+        TrackFactory(genre=genres[name], feature_vector=vector)
+    info = genre_model_train()
+
+    arrays_model = _load(info.version)
+    with bucket_storage(MODEL_BUCKET).open(f"{MODEL_PREFIX}v{info.version}.joblib", "rb") as handle:
+        trained = joblib.load(io.BytesIO(handle.read()))
+    vectors = np.asarray([v for _, v in generated_vectors])
+    assert type(arrays_model).__name__ == "LinearGenreModel"  # no scikit-learn object on the predict path
+    assert np.allclose(arrays_model.predict_proba(vectors), trained.predict_proba(vectors), atol=1e-9)
+    assert list(arrays_model.classes_) == list(trained.classes_)
