@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Iterable
 
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
@@ -153,15 +153,23 @@ def album_display_artist(album: Album) -> str:
 
 
 def credited_on(artist: Artist | int) -> Q:
-    """Tracks crediting the artist in any role (main artist or any credit row)."""
+    """Tracks crediting the artist in any role (main artist or any credit row).
+
+    One id set, the union of two index lookups: `artist_id = X OR EXISTS(credit)` made
+    PostgreSQL scan every track (≈ 50 ms at 100k tracks, per artist page).
+    """
     artist_id = getattr(artist, "pk", artist)
-    return Q(artist_id=artist_id) | Q(Exists(TrackArtist.objects.filter(track_id=OuterRef("pk"), artist_id=artist_id)))
+    main = Track.objects.filter(artist_id=artist_id).order_by().values("pk")
+    featured = TrackArtist.objects.filter(artist_id=artist_id).order_by().values("track_id")
+    return Q(pk__in=main.union(featured))
 
 
 def album_credited_to(artist: Artist | int) -> Q:
-    """Albums whose own artists include the artist."""
+    """Albums whose own artists include the artist (the union of two index lookups, as above)."""
     artist_id = getattr(artist, "pk", artist)
-    return Q(artist_id=artist_id) | Q(Exists(AlbumArtist.objects.filter(album_id=OuterRef("pk"), artist_id=artist_id)))
+    main = Album.objects.filter(artist_id=artist_id).order_by().values("pk")
+    credited = AlbumArtist.objects.filter(artist_id=artist_id).order_by().values("album_id")
+    return Q(pk__in=main.union(credited))
 
 
 def _track_base(user) -> QuerySet[Track]:
@@ -202,33 +210,18 @@ def artist_get(*, artist_id: int, user) -> Artist:
     return Artist.objects.visible_to(user).get(pk=artist_id)
 
 
-class _CountOf(Subquery):
-    """(SELECT count(*) FROM (<subquery>)): counts rows however the subquery joins."""
-
-    template = "(SELECT count(*) FROM (%(subquery)s) _counted)"
-    output_field = IntegerField()
-
-
 def _count(queryset: QuerySet, **outer) -> Coalesce:
     """A correlated count of `queryset` rows matching the outer row (0 when none)."""
     counted = queryset.filter(**{k: OuterRef(v) for k, v in outer.items()}).order_by()
     return Coalesce(Subquery(counted.values(*outer).annotate(n=Count("pk")).values("n")[:1]), 0)
 
 
-def _credited_to_outer(model_credits, *, key: str) -> Q:
-    """Rows whose owner column or a credit row names the outer artist (OuterRef twice: inside Exists)."""
-    return Q(artist_id=OuterRef("pk")) | Q(Exists(model_credits.objects.filter(
-        **{key: OuterRef("pk")}, artist_id=OuterRef(OuterRef("pk")))))
-
-
 def artist_detail(*, artist_id: int, user) -> Artist:
     """One artist with the counts shown on their page: the albums and tracks crediting them this user may see."""
-    tracks = Track.objects.visible_to(user).filter(_credited_to_outer(TrackArtist, key="track_id"))
-    albums = Album.objects.visible_to(user).filter(_credited_to_outer(AlbumArtist, key="album_id"))
-    return Artist.objects.visible_to(user).annotate(
-        album_count=_CountOf(albums.order_by().values("pk")),
-        track_count=_CountOf(tracks.order_by().values("pk")),
-    ).get(pk=artist_id)
+    artist = Artist.objects.visible_to(user).get(pk=artist_id)
+    artist.album_count = Album.objects.visible_to(user).filter(album_credited_to(artist_id)).count()
+    artist.track_count = Track.objects.visible_to(user).filter(credited_on(artist_id)).count()
+    return artist
 
 
 def artist_tracks(*, artist: Artist, user) -> QuerySet[Track]:

@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from catalog import services
+from catalog import curation, services
 from catalog.models import Track
 from tests.factories import AdminFactory, ArtistFactory, TrackFactory
 
@@ -79,7 +79,7 @@ def test_hiding_a_track_changes_the_cached_count_and_the_cached_detail(catalog, 
     assert client.get(f"{V1}/tracks/{target.id}/").status_code == 200
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.tracks_hidden_set(actor=AdminFactory(), track_ids=[target.id], hidden=True)
+        curation.tracks_hidden_set(actor=AdminFactory(), track_ids=[target.id], hidden=True)
 
     assert client.get(f"{V1}/tracks/?page_size=5").json()["count"] == 22
     assert client.get(f"{V1}/tracks/{target.id}/").status_code == 404
