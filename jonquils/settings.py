@@ -520,37 +520,11 @@ ETL_EXTRACT_MIN_AGE_S = env.float("ETL_EXTRACT_MIN_AGE_S", default=120.0)
 UPLOAD_REQUEUE_AFTER_S = env.float("UPLOAD_REQUEUE_AFTER_S", default=300.0)
 # === end ETL pipeline ==================================================================
 
-# --- Subsonic API (/rest/, jonquils/subsonic) ------------------------------------------
-# Keys that encrypt the stored Subsonic passwords (Fernet, urlsafe base64 of 32 bytes): the first
-# encrypts, every one decrypts, so a new key goes first and the old one stays until
-# `manage.py subsonic_rekey` has re-encrypted every password. Empty: one derived from SECRET_KEY.
-SUBSONIC_CREDENTIAL_KEYS = env.list("SUBSONIC_CREDENTIAL_KEYS", default=[])
-# Transcoded streams a user may have waiting or running at once (the server-wide cap is
-# TRANSCODE_MAX_CONCURRENT); past it a Subsonic stream answers error 0 with a retry hint.
-SUBSONIC_TRANSCODES_PER_USER = env.int("SUBSONIC_TRANSCODES_PER_USER", default=2)
-# Transcode requests that may wait for a slot on the whole server; past it they are refused at once.
-SUBSONIC_TRANSCODE_QUEUE = env.int("SUBSONIC_TRANSCODE_QUEUE", default=16)
+# Subsonic API (/rest/): credential keys and transcode caps (jonquils/settings_subsonic.py).
+from jonquils.settings_subsonic import *  # noqa: E402,F403
 
-# === Operations (issue 16): monitoring thresholds, alerts, health, metrics ===============
-MONITORING_STUCK_AFTER_S = env.int("MONITORING_STUCK_AFTER_S", default=3600)
-MONITORING_FAILED_WINDOW_S = env.int("MONITORING_FAILED_WINDOW_S", default=3600)
-MONITORING_LISTEN_LAG_S = env.int("MONITORING_LISTEN_LAG_S", default=600)  # a listen not in ClickHouse after this
-MONITORING_LISTEN_WINDOW_S = env.int("MONITORING_LISTEN_WINDOW_S", default=86_400)
-MONITORING_LISTEN_SAMPLE = env.int("MONITORING_LISTEN_SAMPLE", default=2000)
-MONITORING_PERF_WINDOW_S = env.int("MONITORING_PERF_WINDOW_S", default=900)
-MONITORING_PERF_MIN_REQUESTS = env.int("MONITORING_PERF_MIN_REQUESTS", default=20)
-MONITORING_ERROR_RATE_MAX = env.float("MONITORING_ERROR_RATE_MAX", default=0.05)
-MONITORING_P95_MS_MAX = env.float("MONITORING_P95_MS_MAX", default=2000.0)
-# Alerts are POSTed here (JSON) by a Celery task, under the upload-from-URL SSRF rules.
-ALERT_WEBHOOK_URL = env.str("ALERT_WEBHOOK_URL", default="")
-ALERT_WEBHOOK_TIMEOUT_S = env.float("ALERT_WEBHOOK_TIMEOUT_S", default=5.0)
-# /health details for staff or `Authorization: Bearer <HEALTH_TOKEN>`; /health/ready cached this long.
-HEALTH_TOKEN = env.str("HEALTH_TOKEN", default="")
-HEALTH_READY_CACHE_S = env.float("HEALTH_READY_CACHE_S", default=5.0)
-# /metrics: only these networks (REMOTE_ADDR), or `Authorization: Bearer <METRICS_TOKEN>`.
-METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"])
-METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Operations: monitoring thresholds, alerts, health, metrics, backups (jonquils/settings_operations.py).
+from jonquils.settings_operations import *  # noqa: E402,F403
+
 MIDDLEWARE.insert(0, "jonquils.metrics.MetricsMiddleware")
 MIDDLEWARE.insert(1, "jonquils.outages.OutageMiddleware")  # a store down: 503 in the error format
-# === end operations ======================================================================
-POSTGRES_BIN_DIR = env.str("POSTGRES_BIN_DIR", default="")  # pg_dump/pg_restore (manage.py backup); empty: the embedded server's
