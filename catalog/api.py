@@ -8,11 +8,11 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from accounts.permissions import CatalogWritePermission, user_sees_public_catalog_only
+from accounts.permissions import CatalogWritePermission
 from jonquils.api.pagination import KeysetPagination
 
 from . import selectors, services
-from .cache import cached
+from .cache import cached, cached_for_viewer
 from .filters import AlbumFilter, TrackFilter
 from .serializers import (
     AlbumCreateInputSerializer,
@@ -38,17 +38,6 @@ def _cache_params(request) -> dict:
     return {"path": request.get_full_path(), "host": request.get_host()}
 
 
-def _cached_if_public(request, name: str, params: dict, build):
-    """Share one cached answer among the viewers who see the public catalog; build it fresh for the others.
-
-    What a viewer sees is `visible_to(user)` (catalog.models); admins and artists may see more
-    than an anonymous visitor, so they never read or fill the shared entry.
-    """
-    if user_sees_public_catalog_only(request.user):
-        return cached(name, params, build)
-    return build()
-
-
 def _filtered(filterset_class, request, queryset):
     filterset = filterset_class(request.query_params, queryset=queryset, request=request)
     if not filterset.is_valid():
@@ -64,7 +53,7 @@ class _CatalogViewSet(viewsets.GenericViewSet):
     def list_count(self, queryset) -> int:
         """Rows of a filtered list: cached per catalog version for public viewers (COUNT(*) grows with the catalog)."""
         params = {k: v for k, v in sorted(self.request.query_params.items()) if k not in ("page", "cursor", "page_size")}
-        return _cached_if_public(self.request, "list-count", {"path": self.request.path, **params}, queryset.count)
+        return cached_for_viewer(self.request.user, "list-count", {"path": self.request.path, **params}, queryset.count)
 
     def _page(self, queryset, serializer_class):
         page = self.paginate_queryset(queryset)
@@ -97,7 +86,7 @@ class TrackViewSet(_CatalogViewSet):
         def build():
             return self._page(_filtered(TrackFilter, request, self.get_queryset()), TrackOutputSerializer).data
 
-        return Response(_cached_if_public(request, "track-list", _cache_params(request), build))
+        return Response(cached_for_viewer(request.user, "track-list", _cache_params(request), build))
 
     def create(self, request):
         return self._write(TrackCreateInputSerializer, services.track_create, TrackOutputSerializer, created=True)
@@ -106,7 +95,7 @@ class TrackViewSet(_CatalogViewSet):
         def build():
             return TrackOutputSerializer(selectors.track_get(track_id=int(pk), user=request.user)).data
 
-        return Response(_cached_if_public(request, "track-detail", {"id": int(pk)}, build))
+        return Response(cached_for_viewer(request.user, "track-detail", {"id": int(pk)}, build))
 
     def update(self, request, pk, partial=False):
         track = selectors.track_get(track_id=int(pk), user=request.user)
@@ -165,7 +154,7 @@ class ArtistViewSet(_CatalogViewSet):
         def build():
             return ArtistDetailOutputSerializer(selectors.artist_detail(artist_id=int(pk), user=request.user)).data
 
-        return Response(_cached_if_public(request, "artist-detail", {"id": int(pk)}, build))
+        return Response(cached_for_viewer(request.user, "artist-detail", {"id": int(pk)}, build))
 
     def update(self, request, pk, partial=False):
         artist = selectors.artist_get(artist_id=int(pk), user=request.user)
@@ -211,7 +200,7 @@ class AlbumViewSet(_CatalogViewSet):
         def build():
             return AlbumDetailOutputSerializer(selectors.album_detail(album_id=int(pk), user=request.user)).data
 
-        return Response(_cached_if_public(request, "album-detail", {"id": int(pk)}, build))
+        return Response(cached_for_viewer(request.user, "album-detail", {"id": int(pk)}, build))
 
     def update(self, request, pk, partial=False):
         album = selectors.album_get(album_id=int(pk), user=request.user)

@@ -22,6 +22,7 @@ from django.db import transaction
 
 logger = logging.getLogger(__name__)
 VERSION_KEY = "api-cache:catalog:version"
+CHANGED_AT_KEY = "api-cache:catalog:changed-at-ms"
 DEFAULT_TIMEOUT_S = 300
 
 
@@ -41,6 +42,7 @@ def _bump() -> None:
             cache.incr(VERSION_KEY)
         except ValueError:  # no key yet: nothing cached under any version we could reach
             cache.add(VERSION_KEY, time.time_ns(), timeout=None)
+        cache.set(CHANGED_AT_KEY, time.time_ns() // 1_000_000, timeout=None)
     except Exception:  # the write is committed; a cache outage must not turn it into an error
         logger.exception("could not invalidate the catalog API cache")
 
@@ -48,6 +50,19 @@ def _bump() -> None:
 def catalog_cache_invalidate() -> None:
     """Make every cached catalog answer unreachable once the current transaction commits."""
     transaction.on_commit(_bump)
+
+
+def catalog_changed_at_ms() -> int:
+    """When a catalog write last committed (ms since the epoch; 0 when not known, e.g. after a Redis flush).
+
+    A hide or a deletion can lower the newest `updated_at` a viewer sees, so "modified since"
+    answers (Subsonic getIndexes) take the later of the two.
+    """
+    try:
+        return int(cache.get(CHANGED_AT_KEY) or 0)
+    except Exception:
+        logger.warning("catalog change time unavailable", exc_info=True)
+        return 0
 
 
 def cache_key(name: str, params: dict[str, Any]) -> str:
@@ -71,3 +86,18 @@ def cached(name: str, params: dict[str, Any], build: Callable[[], Any], *, timeo
         except Exception:
             logger.warning("could not store a catalog API cache entry", exc_info=True)
     return value
+
+
+def cached_for_viewer(user, name: str, params: dict[str, Any], build: Callable[[], Any], *,
+                      timeout: int = DEFAULT_TIMEOUT_S) -> Any:
+    """Share one cached answer among the viewers who see the public catalog; build it fresh for the others.
+
+    What a viewer sees is `visible_to(user)` (catalog.models); admins and artists may see more
+    than an anonymous visitor, so they never read or fill the shared entry. Anything personal
+    (stars, likes, ratings) stays out of `build`'s value and is added by the caller.
+    """
+    from accounts.permissions import user_sees_public_catalog_only
+
+    if user_sees_public_catalog_only(user):
+        return cached(name, params, build, timeout=timeout)
+    return build()

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.api import ID_REGEX
+from catalog.cache import cached_for_viewer
 
 from . import selectors, services
 from .serializers import (
@@ -92,7 +93,16 @@ class PlaylistViewSet(viewsets.GenericViewSet):
         """GET: the entries in order. POST: add a track (at `position`, default the end)."""
         if request.method == "GET":
             playlist = self._get(pk)
-            return self._page(selectors.playlist_entries(playlist=playlist, user=request.user), PlaylistEntryOutputSerializer)
+
+            def build():
+                entries = selectors.playlist_entries(playlist=playlist, user=request.user)
+                return self._page(entries, PlaylistEntryOutputSerializer).data
+
+            # Every edit of the entries moves updated_at (playlists.services), every catalog write
+            # the catalog version: either makes the cached page unreachable.
+            version = {"id": playlist.pk, "updated": playlist.updated_at.isoformat(),
+                       "path": request.get_full_path(), "host": request.get_host()}
+            return Response(cached_for_viewer(request.user, "playlist-entries", version, build))
         entry = services.playlist_track_add(actor=request.user, playlist_id=int(pk), **_valid(PlaylistTrackAddInputSerializer, request.data))
         return Response(PlaylistEntryOutputSerializer(entry).data, status=status.HTTP_201_CREATED)
 

@@ -280,3 +280,29 @@ def test_playlist_lists_cost_bounded_queries(page_size, django_assert_max_num_qu
         with django_assert_max_num_queries(4):  # + the credited artists' prefetch
             response = client.get(url)
         assert len(response.json()["results"]) == page_size
+
+
+def test_cached_entries_follow_every_edit_and_catalog_write(django_capture_on_commit_callbacks):
+    """Public viewers share one cached entries page; an add, a move, a removal or a hidden track shows at once."""
+    from catalog.curation import tracks_hidden_set
+
+    owner = UserFactory()
+    playlist, tracks = filled(owner, 3, is_public=True)
+    owner_client, visitor = client_for(owner), client_for(UserFactory())
+    url = f"{V1}/playlists/{playlist.id}/tracks"
+
+    def shown(client=visitor):
+        return [e["track"]["id"] for e in client.get(url).json()["results"]]
+
+    assert shown() == shown() == [t.id for t in tracks]  # the second answer is the cached one
+    extra = TrackFactory()
+    owner_client.post(url, {"track_id": extra.id, "position": 0}, format="json")
+    assert shown() == [extra.id] + [t.id for t in tracks]
+    owner_client.post(f"{V1}/playlists/{playlist.id}/reorder", {"from_position": 0, "to_position": 3}, format="json")
+    assert shown() == [t.id for t in tracks] + [extra.id]
+    owner_client.delete(f"{url}/0")
+    assert shown() == [tracks[1].id, tracks[2].id, extra.id]
+    with django_capture_on_commit_callbacks(execute=True):
+        tracks_hidden_set(actor=AdminFactory(), track_ids=[tracks[2].id], hidden=True)
+    assert shown() == shown(owner_client) == [tracks[1].id, extra.id]
+    assert shown(client_for(AdminFactory())) == [tracks[1].id, tracks[2].id, extra.id]  # staff see hidden ones, uncached
