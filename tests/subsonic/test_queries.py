@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -40,6 +41,7 @@ def test_fixed_query_counts(subsonic, method, params, path):
     _catalog(5)
     small, answer = _queries(subsonic, method, params)
     _catalog(495)
+    cache.clear()  # the rows came past the services (no catalog version bump): drop the cached lists
     large, answer = _queries(subsonic, method, params)
     assert large == small, f"{method}: {small} queries for 5 albums, {large} for 500"
     assert small <= 11  # search3: auth, three lists, their annotations and the credited-artist prefetches
