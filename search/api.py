@@ -40,10 +40,18 @@ class _SearchView(APIView):
         search = services.search_request_build(
             entity=self.entity, query=params.validated_data.get("q", ""), user=user, filters=params.filters(),
         )
-        hits = services.search_run(request=search)
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(hits, request, view=self)
-        return paginator.get_paginated_response([hit_to_dict(hit, obj) for hit, obj in hits_hydrate(hits=page, user=user)])
+
+        def build() -> dict:
+            hits = services.search_run(request=search, announce=False)
+            paginator = self.pagination_class()
+            page = paginator.paginate_queryset(hits, request, view=self)
+            rows = [hit_to_dict(hit, obj) for hit, obj in hits_hydrate(hits=page, user=user)]
+            return {"body": paginator.get_paginated_response(rows).data, "count": len(hits)}
+
+        answer = services.search_answer_cached(request=search, key=f"{request.get_host()}{request.get_full_path()}",
+                                               build=build)
+        services.search_announce(request=search, results_count=answer["count"])
+        return Response(answer["body"])
 
 
 def _unused_filters(used: tuple[str, ...]) -> list[OpenApiParameter]:
@@ -88,8 +96,9 @@ class SuggestView(APIView):
         params = SearchInputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         user = request.user if request.user.is_authenticated else None
-        hits = services.suggest(query=params.validated_data.get("q", ""), user=user)
-        return Response({"results": [suggestion_to_dict(hit, obj) for hit, obj in hits_hydrate(hits=hits, user=user)]})
+        results = services.suggest(query=params.validated_data.get("q", ""), user=user, present_as="api",
+                                   present=lambda hits: [suggestion_to_dict(hit, obj) for hit, obj in hits_hydrate(hits=hits, user=user)])
+        return Response({"results": results})
 
 
 class ClickView(APIView):

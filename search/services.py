@@ -4,15 +4,17 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from accounts.permissions import user_is_admin, user_is_artist
+from accounts.permissions import user_is_admin, user_is_artist, user_sees_public_catalog_only
+from catalog.cache import cached
 
 from .backends import ENTITIES, Hit, SearchFilters, SearchRequest, SearchScope, get_backend
 from .folding import fold
@@ -73,8 +75,7 @@ def search_run(*, request: SearchRequest, announce: bool = True) -> list[Hit]:
     hits = get_backend().search(request) if request.words else []
     hits = hits_visible(hits=hits, user=request.viewer)
     if announce:
-        _announce(search_performed, user=request.viewer, query=request.text, results_count=len(hits),
-                  entity=request.entity)
+        search_announce(request=request, results_count=len(hits))
     return hits
 
 
@@ -97,22 +98,50 @@ def _suggest_key(*, query: str, scope: SearchScope, per_entity: int) -> str:
     return f"search:suggest:{generation}:{viewer}:{per_entity}:{words}"
 
 
-def suggest(*, query: str, user=None, per_entity: int | None = None) -> list[Hit]:
+def suggest(*, query: str, user=None, per_entity: int | None = None, present: Callable[[list[Hit]], Any] | None = None,
+            present_as: str = "hits"):
     """Mixed entities for the first letters typed: the best few of each, best first overall.
 
     Cached per (query, viewer) for SEARCH_SUGGEST_CACHE_SECONDS: every keystroke of every
     listener asks the same few prefixes. Any write to a searchable row goes through
-    search_index_enqueue, which drops the whole cache once the write commits; the timeout
-    only bounds how stale the popularity order may get.
+    search_index_enqueue, which drops the whole cache once the write commits, and the key
+    carries the catalog version too; the timeout only bounds how stale the popularity order
+    may get. `present(hits)` shapes the answer (rows loaded, dicts for the API) and its result
+    is what is cached (under `present_as`), so a repeated prefix costs one cache read.
     """
     per_entity = per_entity or settings.SEARCH_SUGGEST_PER_ENTITY
     scope = search_scope(user)
     key = _suggest_key(query=query or "", scope=scope, per_entity=per_entity)
-    cached = cache.get(key)
-    if cached is None:
-        cached = _suggest_uncached(query=query, user=user, per_entity=per_entity, scope=scope)
-        cache.set(key, cached, timeout=settings.SEARCH_SUGGEST_CACHE_SECONDS)
-    return list(cached)
+
+    def build():
+        hits = _suggest_uncached(query=query, user=user, per_entity=per_entity, scope=scope)
+        return present(hits) if present is not None else hits
+
+    answer = cached("search-suggest", {"key": key, "as": present_as}, build, timeout=settings.SEARCH_SUGGEST_CACHE_SECONDS)
+    return list(answer)
+
+
+def search_answer_cached(*, request: SearchRequest, key: str, build: Callable[[], Any]) -> Any:
+    """An answer built from one search (a page of hydrated hits): cached per (search generation, catalog
+    version, viewer, key) for SEARCH_SUGGEST_CACHE_SECONDS, like the suggestions.
+
+    Viewers who see the public catalog share one entry, except for playlists (the caller's own
+    private ones are among the hits). The caller announces the search itself (search_announce):
+    a cached answer is still a search a listener made.
+    """
+    if request.entity != "playlist" and user_sees_public_catalog_only(request.viewer):
+        viewer = "public"
+    else:
+        viewer = "all" if request.scope.sees_all else f"{request.scope.user_id}.{request.scope.artist_id}"
+    generation = cache.get_or_set(_SUGGEST_GENERATION, 1, timeout=None)
+    return cached("search-answer", {"generation": generation, "viewer": viewer, "entity": request.entity, "key": key},
+                  build, timeout=settings.SEARCH_SUGGEST_CACHE_SECONDS)
+
+
+def search_announce(*, request: SearchRequest, results_count: int) -> None:
+    """Announce a search (analytics) after commit, as search_run does unless told not to."""
+    _announce(search_performed, user=request.viewer, query=request.text, results_count=results_count,
+              entity=request.entity)
 
 
 def _suggest_uncached(*, query: str, user, per_entity: int, scope: SearchScope) -> list[Hit]:

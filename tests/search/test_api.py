@@ -6,6 +6,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from search.signals import search_performed, search_result_clicked
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -235,3 +236,51 @@ def test_every_kind_answers_exactly_the_fields_its_schema_lists(api, catalog):
             assert set(result) == set(serializer().fields), kind
             checked = serializer(data=result)
             assert checked.is_valid(), (kind, checked.errors)
+
+
+def test_a_repeated_search_is_one_cache_read_and_still_announced(api, catalog, django_capture_on_commit_callbacks,
+                                                                  django_assert_max_num_queries):
+    received = []
+    search_performed.connect(lambda **kw: received.append(kw), weak=False, dispatch_uid="test-search-cached")
+    try:
+        api.force_authenticate(UserFactory())
+        with django_capture_on_commit_callbacks(execute=True):
+            first = api.get(SEARCH.format("tracks"), {"q": "yesterday"}).json()
+        with django_assert_max_num_queries(0), django_capture_on_commit_callbacks(execute=True):
+            again = api.get(SEARCH.format("tracks"), {"q": "yesterday"}).json()
+    finally:
+        search_performed.disconnect(dispatch_uid="test-search-cached")
+    assert again == first and len(first["results"]) == 2
+    assert [(r["query"], r["results_count"]) for r in received] == [("yesterday", 2), ("yesterday", 2)]
+
+
+def test_a_cached_search_follows_edits_and_hides(api, catalog, django_capture_on_commit_callbacks):
+    from catalog.curation import tracks_hidden_set
+    from catalog.services import track_update
+    from tests.factories import AdminFactory
+
+    admin = AdminFactory()
+    api.force_authenticate(UserFactory())
+
+    def titles(q):
+        return [r["title"] for r in api.get(SEARCH.format("tracks"), {"q": q}).json()["results"]]
+
+    assert titles("sandman") == ["Enter Sandman"] == titles("sandman")
+    with django_capture_on_commit_callbacks(execute=True):
+        track_update(actor=admin, track=catalog["tracks"]["sandman"], title="Enter Sandman (Live)")
+    assert titles("sandman") == ["Enter Sandman (Live)"]
+    with django_capture_on_commit_callbacks(execute=True):
+        tracks_hidden_set(actor=admin, track_ids=[catalog["tracks"]["sandman"].pk], hidden=True)
+    assert titles("sandman") == []
+
+
+def test_a_cached_playlist_search_never_shows_someone_elses_private_playlist(api, catalog):
+    owner = catalog["owner"]
+
+    def titles(user):
+        api.force_authenticate(user)
+        return [r["title"] for r in api.get(SEARCH.format("playlists"), {"q": "road"}).json()["results"]]
+
+    assert "Secret Road Songs" in titles(owner)
+    assert "Secret Road Songs" not in titles(UserFactory()) and "Secret Road Songs" not in titles(None)
+    assert "Secret Road Songs" in titles(owner)
