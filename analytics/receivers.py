@@ -13,9 +13,9 @@ from .signals import listen_recorded
 
 
 @receiver(listen_recorded, dispatch_uid="analytics.listen_to_clickhouse")
-def listen_to_clickhouse(sender, listen, **kwargs):
-    """Queue the listen's play (and complete/skip) events; sent after the listen's commit."""
-    buffer.push_quietly(listen_events(listen))
+def listen_to_clickhouse(sender, listens, **kwargs):
+    """Queue the listens' play (and complete/skip) events in one push; sent after their commit."""
+    buffer.push_quietly([event for listen in listens for event in listen_events(listen)])
 
 
 @receiver(user_logged_in, dispatch_uid="analytics.login_to_clickhouse")

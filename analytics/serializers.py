@@ -9,6 +9,7 @@ from catalog.selectors import with_credits
 from catalog.serializers import INT32_MAX, TrackOutputSerializer
 
 from .models import DeviceType, ListeningHistory, Platform
+from .services import LISTEN_BATCH_MAX
 
 
 class ListenInputSerializer(serializers.Serializer):
@@ -28,6 +29,41 @@ class ListenInputSerializer(serializers.Serializer):
         if track is None:
             raise serializers.ValidationError("No track with this id.")
         return track
+
+
+class ListenBatchItemSerializer(serializers.Serializer):
+    track_id = serializers.IntegerField(min_value=1, max_value=BIGINT_MAX)
+    play_duration_ms = serializers.IntegerField(min_value=0, max_value=INT32_MAX)
+    completion_percentage = serializers.FloatField(min_value=0, max_value=100)
+    platform = serializers.ChoiceField(choices=Platform.choices)
+    device_type = serializers.ChoiceField(choices=DeviceType.choices)
+    played_at = serializers.DateTimeField(required=False, help_text="When the listen ended; default now.")
+
+
+class ListenBatchInputSerializer(serializers.Serializer):
+    """Several listens of the signed-in user (an offline queue, an import); recorded all together or not at all."""
+
+    listens = serializers.ListField(child=ListenBatchItemSerializer(), min_length=1, max_length=LISTEN_BATCH_MAX)
+
+    def validate_listens(self, listens: list[dict]) -> list[dict]:
+        """Resolve every track id in one query to a track the listener may see; others do not exist for them."""
+        ids = {listen["track_id"] for listen in listens}
+        visible = Track.objects.visible_to(self.context["request"].user).select_related("artist")
+        tracks = with_credits(visible).in_bulk(ids)
+        missing = {f"{index}.track_id": ["No track with this id."]
+                   for index, listen in enumerate(listens) if listen["track_id"] not in tracks}
+        if missing:
+            raise serializers.ValidationError(missing)
+        return [{**listen, "track": tracks[listen["track_id"]]} for listen in listens]
+
+
+class ListenRecordedSerializer(serializers.ModelSerializer):
+    """A listen of a batch as recorded: its id and times (the batch answer stays small)."""
+
+    class Meta:
+        model = ListeningHistory
+        fields = ["id", "track_id", "played_at", "play_duration_ms"]
+        read_only_fields = fields
 
 
 class ListenOutputSerializer(serializers.ModelSerializer):

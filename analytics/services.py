@@ -55,28 +55,78 @@ def _lock_listening_of(user_id: int) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"jonquils.listening:user:{user_id}"])
 
 
-def _overlapping_listen(*, user_id: int, start: datetime, end: datetime) -> tuple[datetime, datetime] | None:
-    """Return (start, end) of a recorded listen overlapping [start, end] by more than the tolerance.
+def _overlapping_listens(*, user_id: int, spans: list[tuple[datetime, datetime]]) -> dict[int, tuple[datetime, datetime]]:
+    """For each span [start, end] the first recorded listen overlapping it by more than the tolerance,
+    as {index: (start, end)}: one query however many spans (an index probe each).
 
     Two spans both longer than the tolerance t overlap by more than t exactly when each one
     ends more than t after the other starts.
     """
-    tolerance = _tolerance()
+    tolerance, floor_ms = _tolerance(), settings.LISTEN_MIN_SPAN_MS
     with connection.cursor() as cursor:
         cursor.execute(
-            """SELECT played_at - make_interval(secs => GREATEST(play_duration_ms, %s) / 1000.0), played_at
-                 FROM listening_history
-                WHERE user_id = %s AND played_at > %s
-                  AND played_at - make_interval(secs => GREATEST(play_duration_ms, %s) / 1000.0) < %s
-                ORDER BY played_at LIMIT 1""",
-            [settings.LISTEN_MIN_SPAN_MS, user_id, start + tolerance, settings.LISTEN_MIN_SPAN_MS, end - tolerance],
+            """SELECT asked.idx, found.started, found.played_at
+                 FROM unnest(%s::timestamptz[], %s::timestamptz[]) WITH ORDINALITY AS asked(lower_end, upper_start, idx)
+                 CROSS JOIN LATERAL (
+                      SELECT played_at - make_interval(secs => GREATEST(play_duration_ms, %s) / 1000.0) AS started, played_at
+                        FROM listening_history
+                       WHERE user_id = %s AND played_at > asked.lower_end
+                         AND played_at - make_interval(secs => GREATEST(play_duration_ms, %s) / 1000.0) < asked.upper_start
+                       ORDER BY played_at LIMIT 1) AS found""",
+            [[start + tolerance for start, _ in spans], [end - tolerance for _, end in spans], floor_ms, user_id, floor_ms],
         )
-        row = cursor.fetchone()
-    return (row[0], row[1]) if row else None
+        return {int(idx) - 1: (started, ended) for idx, started, ended in cursor.fetchall()}
 
 
 def _when(value: datetime) -> str:
     return value.astimezone(dt_timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _overlap_message(start: datetime, end: datetime, other: tuple[datetime, datetime], where: str) -> str:
+    return (f"This listen ({_when(start)} to {_when(end)}) overlaps a listen {where} "
+            f"({_when(other[0])} to {_when(other[1])}): one account cannot listen longer than the time "
+            "that has passed. Nothing was recorded.")
+
+
+def _listen_row(*, user, track: Track, play_duration_ms: int, completion_percentage: float, platform: str,
+                device_type: str, played_at: datetime | None = None, now: datetime) -> ListeningHistory:
+    """One listen checked on its own (time window, playable track, field rules), not saved."""
+    played_at = played_at or now
+    _check_played_at(played_at, now)
+    if track.processing_status != ProcessingStatus.READY:
+        raise ValidationError({"track_id": "This track is not playable yet."})
+    listen = ListeningHistory(
+        user=user, track=track, played_at=played_at, play_duration_ms=play_duration_ms,
+        completion_percentage=completion_percentage, platform=platform, device_type=device_type,
+    )
+    # Fields are checked in Python; the user and track are loaded rows (no query to prove they exist)
+    # and the table's CHECK constraints repeat the fields' own rules (no query each to pre-check them).
+    listen.full_clean(exclude=["user", "track"], validate_constraints=False)
+    return listen
+
+
+def _save_without_overlaps(user, listens: list[ListeningHistory], field_of) -> None:
+    """Insert the listens unless one overlaps a recorded listen or another of them; announce them after commit."""
+    spans = [(listen.played_at - _span(listen.play_duration_ms), listen.played_at) for listen in listens]
+    tolerance = _tolerance()
+    errors: dict[str, list[str]] = {}
+    with transaction.atomic():
+        _lock_listening_of(user.pk)
+        recorded = _overlapping_listens(user_id=user.pk, spans=spans)
+        for i, (start, end) in enumerate(spans):
+            if i in recorded:
+                errors[field_of(i, "played_at")] = [_overlap_message(start, end, recorded[i], "already recorded")]
+                continue
+            earlier = next((other for other in spans[:i] if other[1] > start + tolerance and other[0] < end - tolerance), None)
+            if earlier is not None:
+                errors[field_of(i, "played_at")] = [_overlap_message(start, end, earlier, "earlier in this batch")]
+        if errors:
+            raise ValidationError(errors)
+        if len(listens) == 1:
+            listens[0].save()
+        else:
+            ListeningHistory.objects.bulk_create(listens)
+        transaction.on_commit(lambda: listen_recorded.send(sender=ListeningHistory, listens=listens))
 
 
 def listen_record(
@@ -90,28 +140,33 @@ def listen_record(
     played_at: datetime | None = None,
 ) -> ListeningHistory:
     """Record one listen in PostgreSQL (the source of truth) and announce it after commit."""
-    now = timezone.now()
-    played_at = played_at or now
-    _check_played_at(played_at, now)
-    if track.processing_status != ProcessingStatus.READY:
-        raise ValidationError({"track_id": "This track is not playable yet."})
-    listen = ListeningHistory(
-        user=user, track=track, played_at=played_at, play_duration_ms=play_duration_ms,
-        completion_percentage=completion_percentage, platform=platform, device_type=device_type,
-    )
-    # Fields are checked in Python; the user and track are loaded rows (no query to prove they exist)
-    # and the table's CHECK constraints repeat the fields' own rules (no query each to pre-check them).
-    listen.full_clean(exclude=["user", "track"], validate_constraints=False)
-    start = played_at - _span(play_duration_ms)
-    with transaction.atomic():
-        _lock_listening_of(user.pk)
-        overlap = _overlapping_listen(user_id=user.pk, start=start, end=played_at)
-        if overlap is not None:
-            raise ValidationError({"played_at": (
-                f"This listen ({_when(start)} to {_when(played_at)}) overlaps a listen already recorded "
-                f"({_when(overlap[0])} to {_when(overlap[1])}): one account cannot listen longer than the time "
-                "that has passed. Nothing was recorded."
-            )})
-        listen.save()
-        transaction.on_commit(lambda: listen_recorded.send(sender=ListeningHistory, listen=listen))
+    listen = _listen_row(user=user, track=track, play_duration_ms=play_duration_ms, platform=platform,
+                         completion_percentage=completion_percentage, device_type=device_type, played_at=played_at,
+                         now=timezone.now())
+    _save_without_overlaps(user, [listen], lambda _index, field: field)
     return listen
+
+
+# Last.fm takes 50 scrobbles a call; an app's offline queue of a long trip is a few hundred listens.
+LISTEN_BATCH_MAX = 100
+
+
+def listens_record(*, user, listens: list[dict]) -> list[ListeningHistory]:
+    """Record several listens of one user at once (an app's offline queue, an import): all of them or none.
+
+    Each listen follows the rules above and may not overlap another of the batch either; an error
+    names the listen by its index (`listens.3.played_at`). One lock, one overlap query and one
+    insert for the whole batch, and its events leave for ClickHouse in one push after commit.
+    """
+    if not 1 <= len(listens) <= LISTEN_BATCH_MAX:
+        raise ValidationError({"listens": f"Send from 1 to {LISTEN_BATCH_MAX} listens in one request, not {len(listens)}."})
+    now, rows, errors = timezone.now(), [], {}
+    for index, fields in enumerate(listens):
+        try:
+            rows.append(_listen_row(user=user, now=now, **fields))
+        except ValidationError as exc:
+            errors.update({f"listens.{index}.{field}": messages for field, messages in exc.message_dict.items()})
+    if errors:
+        raise ValidationError(errors)
+    _save_without_overlaps(user, rows, lambda index, field: f"listens.{index}.{field}")
+    return rows

@@ -52,7 +52,7 @@ def _get(path: str, token: str) -> RequestSpec:
     return RequestSpec(path, headers={"Authorization": f"Bearer {token}"})
 
 
-def _listen_body(track_id: int, ended: datetime.datetime) -> str:
+def listen_body(track_id: int, ended: datetime.datetime) -> str:
     return json.dumps({"track_id": track_id, "play_duration_ms": LISTEN_SPAN_MS, "completion_percentage": 100.0,
                        "platform": "web", "device_type": LISTEN_DEVICE, "played_at": ended.isoformat()})
 
@@ -126,8 +126,8 @@ def endpoints(stack) -> tuple[list[Endpoint], list[QueryProbe]]:
     probes = [QueryProbe(row.query_key, row.requests[0].path, row.requests[0].method, row.requests[0].body,
                          auth=None if row.query_key == "live" else "jwt") for row in rows]
     day_ago = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=2)
-    probes.append(QueryProbe("listen", LISTEN_PATH, "POST", _listen_body(tracks[0], day_ago), auth="jwt",
-                             repeat_body=_listen_body(tracks[1 % len(tracks)], day_ago - datetime.timedelta(seconds=10))))
+    probes.append(QueryProbe("listen", LISTEN_PATH, "POST", listen_body(tracks[0], day_ago), auth="jwt",
+                             repeat_body=listen_body(tracks[1 % len(tracks)], day_ago - datetime.timedelta(seconds=10))))
     return rows, probes
 
 
@@ -151,7 +151,7 @@ def listen_row(tracks: list[int], tokens: list[str], *, needed: int, before: str
     for slot in range(slots):
         ended = start - datetime.timedelta(seconds=slot * LISTEN_SLOT_S)
         for token in tokens:
-            requests.append(RequestSpec(LISTEN_PATH, method="POST", body=_listen_body(tracks[len(requests) % len(tracks)], ended),
+            requests.append(RequestSpec(LISTEN_PATH, method="POST", body=listen_body(tracks[len(requests) % len(tracks)], ended),
                                         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"}))
     return Endpoint(f"POST {LISTEN_PATH} ({len(tokens):,} listeners, {len(tracks)} tracks)", requests, LISTEN, "listen")
 

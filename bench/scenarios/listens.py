@@ -2,7 +2,8 @@
 
 1. `POST /api/v1/analytics/listen` (`analytics.services.listen_record`) under closed-loop load at
    two concurrencies, with the seeded listeners' own JWTs and non-overlapping slots (the api
-   scenario's `listen_row`: one account cannot listen faster than time passes).
+   scenario's `listen_row`: one account cannot listen faster than time passes); then the same
+   through `POST /api/v1/analytics/listens`, 50 listens a request (`listens_record`).
 2. Visible: a burst of listens of one sample track, then the track's report
    (`/api/v1/analytics/track/{id}`, as the seed's admin) polled until its `plays` include the
    burst; seconds from the burst's last answer. Reports are cached per period
@@ -34,7 +35,7 @@ from ..core import ROOT
 from ..load import RequestSpec, run_load
 from ..queries import count_queries
 from ..report import Section, ratio
-from .api import LISTEN_MARKER, listen_row
+from .api import LISTEN_MARKER, LISTEN_SLOT_S, listen_body, listen_row
 from .common import WARMUP_S, fetch_json
 
 LISTENERS = 500
@@ -47,6 +48,8 @@ VISIBLE_TIMEOUT_S = 60
 DRAIN_ROWS, SMOKE_DRAIN_ROWS = 500_000, 20_000
 CHUNK = 50_000
 TARGET_RPS, TARGET_P99_MS, TARGET_VISIBLE_S, TARGET_DRAIN_SHARE = 500, 200, 5.0, 0.5
+BATCH_PATH, BATCH_SIZE, SMOKE_BATCHES = "/api/v1/analytics/listens", 50, 4
+BATCH_RPS_CEILING = 300  # batches a second the stack cannot reach (no (listener, slot) repeats in the window)
 PLATFORMS = [("web", "desktop"), ("ios", "mobile"), ("android", "mobile"), ("desktop", "desktop"), ("web", "tablet")]
 ADMIN = "bench-admin"
 
@@ -76,9 +79,52 @@ def _load_rows(stack, tokens, before, *, smoke: bool, duration_s: float) -> tupl
     return out, before
 
 
+def _batch_requests(tracks, tokens, *, needed: int, before: str) -> list[RequestSpec]:
+    """`needed` batches of BATCH_SIZE listens, each batch one listener's consecutive slots (none overlaps another)."""
+    start = min(datetime.datetime.now(datetime.UTC), datetime.datetime.fromisoformat(before))
+    start -= datetime.timedelta(seconds=LISTEN_SLOT_S)
+    requests = []
+    for round_ in range(math.ceil(needed / len(tokens))):
+        for token in tokens:
+            first_slot = round_ * BATCH_SIZE
+            listens = [json.loads(listen_body(tracks[(len(requests) + k) % len(tracks)],
+                                              start - datetime.timedelta(seconds=(first_slot + k) * LISTEN_SLOT_S)))
+                       for k in range(BATCH_SIZE)]
+            requests.append(RequestSpec(BATCH_PATH, method="POST", body=json.dumps({"listens": listens}),
+                                        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"}))
+    return requests
+
+
+def _batch_rows(stack, tokens, before, *, smoke: bool, duration_s: float) -> tuple[Section, str]:
+    tracks = stack.seed["sample"]["track_ids"]
+    out = Section(f"Listens through the batch API ({BATCH_SIZE} a request)",
+                  ["clients", "requests/s", "listens/s", "p50 ms", "p95 ms", "p99 ms", "errors", "target", "met"],
+                  intro=(f"`POST {BATCH_PATH}` (`analytics.services.listens_record`: one lock, one overlap query, one "
+                         f"insert and one push to the analytics buffer per request), {BATCH_SIZE} listens of one "
+                         "listener's consecutive 2 s slots a request, as an app flushes its offline queue or a "
+                         "scrobbler its backlog; latencies are per request."))
+    for clients in SMOKE_CONCURRENCY if smoke else CONCURRENCY:
+        needed = SMOKE_BATCHES if smoke else math.ceil(BATCH_RPS_CEILING * (duration_s + WARMUP_S))
+        requests = _batch_requests(tracks, tokens, needed=needed, before=before)
+        if smoke:
+            result = run_load(stack.base_url, requests, concurrency=clients, once=True)
+        else:
+            result = run_load(stack.base_url, requests, concurrency=clients, duration_s=duration_s, warmup_s=WARMUP_S)
+        before = _earliest(requests)
+        listens_s = result.rps * BATCH_SIZE
+        met = result.error_count == 0 and listens_s >= TARGET_RPS and result.p99_ms <= TARGET_P99_MS
+        out.add(clients, result.rps, listens_s, result.p50_ms, result.p95_ms, result.p99_ms,
+                ", ".join(f"{k}: {v}" for k, v in sorted(result.errors.items())) or "0",
+                f"≥ {TARGET_RPS} listens/s, p99 ≤ {TARGET_P99_MS} ms", "yes" if met else "no")
+        if result.error_sample:
+            out.notes.append(f"{clients} clients: {result.error_sample}")
+    return out, before
+
+
 def _earliest(requests: list[RequestSpec]) -> str:
-    """The earliest `played_at` of a listen row (the next row goes before it, so nothing overlaps)."""
-    played = [json.loads(r.body)["played_at"] for r in requests]
+    """The earliest `played_at` of the listens posted (the next row goes before it, so nothing overlaps)."""
+    bodies = [json.loads(r.body) for r in requests]
+    played = [listen["played_at"] for body in bodies for listen in body.get("listens", [body])]
     earliest = min(datetime.datetime.fromisoformat(p) for p in played)
     return (earliest - datetime.timedelta(seconds=LISTEN_MARKER["play_duration_ms"] / 1000)).isoformat()
 
@@ -160,8 +206,9 @@ def run(stack, *, smoke: bool, duration_s: float) -> list[Section]:
     if not tokens:
         raise RuntimeError("the seed has no listener to post listens as")
     sustained, before = _load_rows(stack, tokens, before, smoke=smoke, duration_s=duration_s)
+    batched, before = _batch_rows(stack, tokens, before, smoke=smoke, duration_s=duration_s)
     visible, _ = _visible(stack, tokens, before, smoke=smoke)
-    return [sustained, visible, _drain(stack, smoke=smoke)]
+    return [sustained, batched, visible, _drain(stack, smoke=smoke)]
 
 
 # --- the child processes ------------------------------------------------------------------------

@@ -28,8 +28,8 @@ def test_listen_is_recorded_and_announced_after_commit(django_capture_on_commit_
     user, track = UserFactory(), TrackFactory()
     received = []
 
-    def receiver(sender, listen, **kwargs):
-        received.append(listen.pk)
+    def receiver(sender, listens, **kwargs):
+        received.extend(listen.pk for listen in listens)
 
     listen_recorded.connect(receiver, dispatch_uid="test-listen-api")
     try:
@@ -147,3 +147,73 @@ def test_a_listen_costs_the_same_few_queries_whatever_the_track_carries(django_c
         response = client.post(f"{V1}/analytics/listen", listen_payload(track), format="json")
     assert response.status_code == 201, response.content
     assert [a["id"] for a in response.json()["track"]["artists"]] == [track.artist_id, TrackArtist.objects.get(position=1).artist_id]
+
+
+def _batch(client, listens):
+    return client.post(f"{V1}/analytics/listens", {"listens": listens}, format="json")
+
+
+def test_a_batch_of_listens_is_recorded_at_once_with_its_events(django_capture_on_commit_callbacks,
+                                                                django_assert_max_num_queries):
+    user, tracks = UserFactory(), [TrackFactory(album=AlbumFactory()) for _ in range(3)]
+    received = []
+
+    def receiver(sender, listens, **kwargs):
+        received.append([listen.pk for listen in listens])
+
+    now = timezone.now()
+    listens = [listen_payload(tracks[i % 3], played_at=(now - timedelta(minutes=5 * i)).isoformat(), play_duration_ms=200_000)
+               for i in range(40)]
+    listen_recorded.connect(receiver, dispatch_uid="test-listen-batch")
+    try:
+        # the same queries for 40 listens as for one: session, lock, overlap probe, insert, tracks (+ credits)
+        with django_assert_max_num_queries(8), django_capture_on_commit_callbacks(execute=True):
+            response = _batch(client_for(user), listens)
+    finally:
+        listen_recorded.disconnect(dispatch_uid="test-listen-batch")
+    assert response.status_code == 201, response.content
+    recorded = response.json()["listens"]
+    assert len(recorded) == 40 and [r["track_id"] for r in recorded] == [tracks[i % 3].id for i in range(40)]
+    assert received == [[r["id"] for r in recorded]]  # one announcement, so one push to the analytics buffer
+    assert ListeningHistory.objects.filter(user=user).count() == 40
+
+
+@pytest.mark.parametrize("listens, field", [
+    ("{wrong-type}", "listens"),
+    ([], "listens"),
+    ("{101}", "listens"),
+    ([{"track_id": "abc"}], "listens.0.track_id"),
+    ("{unknown-track}", "listens.1.track_id"),
+    ("{bad-platform}", "listens.1.platform"),
+    ("{future}", "listens.1.played_at"),
+    ("{overlap-each-other}", "listens.1.played_at"),
+    ("{overlap-recorded}", "listens.0.played_at"),
+    ("{pending}", "listens.1.track_id"),
+])
+def test_a_bad_batch_names_the_listen_and_records_none(listens, field):
+    user, track = UserFactory(), TrackFactory()
+    now = timezone.now()
+    good = listen_payload(track, played_at=(now - timedelta(hours=2)).isoformat())
+    ListenFactory(user=user, track=track, played_at=now - timedelta(hours=5), play_duration_ms=60_000)
+    before = ListeningHistory.objects.count()
+    listens = {
+        "{wrong-type}": "all of them",
+        "{101}": [listen_payload(track, played_at=(now - timedelta(minutes=2 * i)).isoformat(), play_duration_ms=60_000)
+                  for i in range(101)],
+        "{unknown-track}": [good, {**good, "track_id": 987654, "played_at": now.isoformat()}],
+        "{bad-platform}": [good, {**good, "platform": SQL_LIKE, "played_at": now.isoformat()}],
+        "{future}": [good, {**good, "played_at": (now + timedelta(hours=1)).isoformat()}],
+        "{overlap-each-other}": [good, {**good, "played_at": (now - timedelta(hours=2, seconds=-30)).isoformat()}],
+        "{overlap-recorded}": [{**good, "played_at": (now - timedelta(hours=5, seconds=10)).isoformat()}],
+        "{pending}": [good, {**listen_payload(TrackFactory(processing_status=ProcessingStatus.PENDING)),
+                             "played_at": now.isoformat()}],
+    }.get(listens, listens) if isinstance(listens, str) else listens
+
+    body = assert_error(_batch(client_for(user), listens), 400, "invalid")
+    assert field in body["fields"], body
+    assert ListeningHistory.objects.count() == before
+
+
+def test_a_batch_needs_a_login():
+    assert_error(_batch(client_for(), [listen_payload(TrackFactory())]), 401)
+    assert not ListeningHistory.objects.exists()

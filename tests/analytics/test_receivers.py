@@ -55,8 +55,8 @@ def test_a_resent_signal_does_not_count_the_listen_twice(clickhouse, django_capt
         listen = listen_record(user=user, track=track, play_duration_ms=5_000, completion_percentage=3.0,
                                platform="web", device_type="desktop")
     flush()
-    listen_recorded.send(sender=ListeningHistory, listen=listen)  # e.g. a retried delivery
-    listen_recorded.send(sender=ListeningHistory, listen=listen)
+    listen_recorded.send(sender=ListeningHistory, listens=[listen])  # e.g. a retried delivery
+    listen_recorded.send(sender=ListeningHistory, listens=[listen])
     flush()
     counts = clickhouse.query("SELECT toString(action) AS a, count() FROM track_analytics GROUP BY a")[1]
     assert dict(counts) == {"play": 1, "skip": 1}

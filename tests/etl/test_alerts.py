@@ -113,7 +113,7 @@ def test_playlist_positions_with_a_gap_are_found():
 def test_listens_not_in_clickhouse_after_the_lag_are_found(clickhouse):  # noqa: F811
     old = timezone.now() - timedelta(minutes=30)
     delivered = ListenFactory(played_at=old)
-    listen_recorded.send(sender=ListeningHistory, listen=delivered)  # what listen_record sends after commit
+    listen_recorded.send(sender=ListeningHistory, listens=[delivered])  # what listen_record sends after commit
     lost = ListenFactory(played_at=old - timedelta(minutes=5))  # written without its event
     ListenFactory(played_at=timezone.now())  # too recent to judge
     flush()
@@ -121,7 +121,7 @@ def test_listens_not_in_clickhouse_after_the_lag_are_found(clickhouse):  # noqa:
     result = check_listens_in_clickhouse()
 
     assert result.complete and (result.report["checked"], result.report["listen_ids"]) == (2, [lost.pk])
-    listen_recorded.send(sender=ListeningHistory, listen=lost)
+    listen_recorded.send(sender=ListeningHistory, listens=[lost])
     flush()
     assert check_listens_in_clickhouse().findings == []
 
