@@ -228,51 +228,9 @@ MEDIA_URL = "/media/"
 STATIC_URL = "/static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
-# --- Storage, upload and streaming ---------------------------------------------------------
-# Buckets tracks/covers/playlists/temp: directories under MEDIA_ROOT, or S3 buckets when
-# S3_ENDPOINT_URL and keys are set (jonquils/storage.py: bucket_storage("tracks")).
-from jonquils.storage import build_storages  # noqa: E402
-
-S3_ENDPOINT_URL = env.str("S3_ENDPOINT_URL", default="")
-S3_SETTINGS = {
-    "endpoint_url": S3_ENDPOINT_URL,
-    "access_key": env.str("S3_ACCESS_KEY_ID", default=""),
-    "secret_key": env.str("S3_SECRET_ACCESS_KEY", default=""),
-    "region_name": env.str("S3_REGION", default="us-east-1"),
-    "bucket_prefix": env.str("S3_BUCKET_PREFIX", default=""),
-    "presign_ttl_s": env.int("S3_PRESIGNED_TTL_S", default=600),
-    # Bounded waits: botocore's defaults (60 s a read, retried) hang a stream or /health for minutes.
-    "connect_timeout_s": env.float("S3_CONNECT_TIMEOUT_S", default=2.0),
-    "read_timeout_s": env.float("S3_READ_TIMEOUT_S", default=5.0),
-    "max_attempts": env.int("S3_MAX_ATTEMPTS", default=2),
-} if S3_ENDPOINT_URL else None
-if S3_SETTINGS and not (S3_SETTINGS["access_key"] and S3_SETTINGS["secret_key"]):
-    raise environ.ImproperlyConfigured("S3_ENDPOINT_URL is set: set S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY too.")
-STORAGES = build_storages(media_root=MEDIA_ROOT, s3=S3_SETTINGS)
-# WhiteNoise serves static files from gunicorn itself (no nginx needed); hashed names
-# need `collectstatic` first, which `make run` does; the test suite turns them off.
-STORAGES["staticfiles"] = {
-    "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-    if env.bool("STATIC_MANIFEST", default=True)
-    else "whitenoise.storage.CompressedStaticFilesStorage"
-}
-UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=200 * 1024 * 1024)
-UPLOAD_COVER_MAX_BYTES = env.int("UPLOAD_COVER_MAX_BYTES", default=10 * 1024 * 1024)
-COVER_MAX_PIXELS = env.int("COVER_MAX_PIXELS", default=40_000_000)
-COVER_SIZES = (64, 300, 600)
-STREAM_S3_REDIRECT = env.bool("STREAM_S3_REDIRECT", default=True)  # False: proxy S3 through Django
-STREAM_PRESIGNED_TTL_S = env.int("STREAM_PRESIGNED_TTL_S", default=600)
-STREAM_TOKEN_TTL_S = env.int("STREAM_TOKEN_TTL_S", default=3600)
-# Behind nginx: local objects are handed over with X-Accel-Redirect under this internal location
-# (deploy/nginx/jonquils.conf maps it onto MEDIA_ROOT); empty: Django sends the bytes itself.
-STREAM_X_ACCEL_PREFIX = env.str("STREAM_X_ACCEL_PREFIX", default="")
-TRANSCODE_MAX_CONCURRENT = env.int("TRANSCODE_MAX_CONCURRENT", default=2)
-TRANSCODE_WAIT_S = env.float("TRANSCODE_WAIT_S", default=30.0)
-URL_FETCH_TIMEOUT_S = env.float("URL_FETCH_TIMEOUT_S", default=30.0)
-URL_FETCH_MAX_REDIRECTS = env.int("URL_FETCH_MAX_REDIRECTS", default=5)
-# Networks the server-side URL fetch may reach although they are not public (empty: none).
-URL_FETCH_ALLOWED_NETWORKS = env.list("URL_FETCH_ALLOWED_NETWORKS", default=[])
-# --- end storage --------------------------------------------------------------------------
+# Storage buckets, upload limits and streaming (jonquils/settings_storage.py, reads MEDIA_ROOT above).
+from jonquils.settings_storage import *  # noqa: E402,F403
+from jonquils.settings_storage import S3_ENDPOINT_URL, STORAGES  # noqa: E402 - used below
 
 # --- Auth -------------------------------------------------------------------------------
 # One sign-in rule for the API, the admin and the pages: username or email in one field.
