@@ -4,15 +4,20 @@
 URL (unless settings.STREAM_S3_REDIRECT is off), otherwise the bytes themselves, streamed in
 64 KiB chunks, with single-range support (206/416), ETag/Last-Modified, If-None-Match,
 If-Modified-Since, If-Match and If-Range. A request for several ranges gets the whole body
-(RFC 9110 lets a server ignore Range). Behind nginx (STREAM_X_ACCEL_PREFIX set) a local
-object is handed over with X-Accel-Redirect once the caller's permission check passed. Stream tokens let an <audio> element authenticate with
+(RFC 9110 lets a server ignore Range). Behind nginx a local object is either a 302 to a
+secure_link URL (STREAM_SECURE_LINK_PREFIX: nginx checks the signature and sends every Range
+itself, the local twin of a presigned URL) or handed over with X-Accel-Redirect
+(STREAM_X_ACCEL_PREFIX) once the caller's permission check passed. Stream tokens let an <audio> element authenticate with
 a URL alone: signed, bound to one user and one track, expiring, and to the user's credentials
 (password hash and sign-out counter), so a password change or a logout revokes them.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import re
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote
@@ -123,23 +128,63 @@ def _common_headers(response: HttpResponse, *, etag: str, modified: datetime) ->
 def _x_accel_location(storage, key: str) -> str | None:
     """The nginx internal URI of a local object when STREAM_X_ACCEL_PREFIX is set (behind nginx), else None."""
     prefix = settings.STREAM_X_ACCEL_PREFIX
-    if not prefix or is_s3(storage):
+    relative = _media_relative(storage, key) if prefix else None
+    return None if relative is None else prefix.rstrip("/") + "/" + relative
+
+
+def _media_relative(storage, key: str) -> str | None:
+    """The object's path under MEDIA_ROOT ('/'-separated, URL-quoted) for a local bucket, else None."""
+    if is_s3(storage):
         return None
     relative = os.path.relpath(storage.path(key), settings.MEDIA_ROOT)
     if relative.startswith(".."):
         return None  # outside the tree nginx serves: let Django send it
-    return prefix.rstrip("/") + "/" + quote(relative.replace(os.sep, "/"))
+    return quote(relative.replace(os.sep, "/"))
+
+
+# What the `types` block of deploy/nginx/secure-link.conf.template sends for
+# each extension (nginx's own mime.types knows no flac or opus and calls m4a audio/x-m4a).
+SECURE_LINK_TYPES = {".mp3": "audio/mpeg", ".flac": "audio/flac", ".m4a": "audio/mp4", ".ogg": "audio/ogg",
+                     ".opus": "audio/ogg", ".wav": "audio/wav", ".aif": "audio/aiff", ".aiff": "audio/aiff",
+                     ".wv": "audio/x-wavpack", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
+                     ".webp": "image/webp"}
+
+
+def secure_link_url(storage, key: str, content_type: str, *, now: float | None = None) -> str | None:
+    """A URL nginx's secure_link location serves by itself for STREAM_PRESIGNED_TTL_S, or None.
+
+    nginx checks `md5` = base64url(MD5("<expires><uri> <secret>")) and `expires` (the
+    secure_link_md5 line of deploy/nginx/secure-link.conf.template), then sends the file and every
+    Range of it by sendfile. Only for a local object whose extension gives nginx the same type the
+    app would send (a player must get the Content-Type it was promised).
+    """
+    prefix, secret = settings.STREAM_SECURE_LINK_PREFIX, settings.STREAM_SECURE_LINK_SECRET
+    relative = _media_relative(storage, key) if prefix and secret else None
+    guessed = SECURE_LINK_TYPES.get(os.path.splitext(key)[1].lower())
+    if relative is None or guessed is None or guessed != content_type.split(";")[0].strip().lower():
+        return None
+    expires = int(now if now is not None else time.time()) + settings.STREAM_PRESIGNED_TTL_S
+    uri = f"{prefix.rstrip('/')}/{relative}"
+    digest = hashlib.md5(f"{expires}{uri} {secret}".encode(), usedforsecurity=False).digest()
+    signature = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    return f"{uri}?md5={signature}&expires={expires}"
+
+
+def _redirect(url: str) -> HttpResponse:
+    response = HttpResponseRedirect(url)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def object_response(request, served: Served, *, allow_redirect: bool = True) -> HttpResponse:
     """Answer a GET or HEAD for one stored object (see the module docstring)."""
     storage, stat = served.storage, served.stat
     if allow_redirect and is_s3(storage) and settings.STREAM_S3_REDIRECT:
-        url = presigned_url(storage, served.key, expire_s=settings.STREAM_PRESIGNED_TTL_S,
-                            content_type=served.content_type)
-        response = HttpResponseRedirect(url)
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return _redirect(presigned_url(storage, served.key, expire_s=settings.STREAM_PRESIGNED_TTL_S,
+                                       content_type=served.content_type))
+    link = secure_link_url(storage, served.key, served.content_type) if allow_redirect else None
+    if link is not None:
+        return _redirect(link)
 
     etag = f'"{served.etag_value}"'
     accel = _x_accel_location(storage, served.key)

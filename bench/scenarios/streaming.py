@@ -11,7 +11,9 @@ sample track that streams), then loads three paths at 1, 64 and 1,000 concurrent
 - nginx sendfile (the floor): Debian's nginx serving MEDIA_ROOT itself, no app involved;
 - X-Accel-Redirect: nginx (deploy/nginx/jonquils.conf.template) in front of ONE extra gunicorn
   (`web_command`, the stack's environment plus STREAM_X_ACCEL_PREFIX=/_protected): the app checks
-  the token and hands the bytes to nginx.
+  the token and hands the bytes to nginx;
+- signed link: what a player reads after the stream's one 302 when STREAM_SECURE_LINK_* are set
+  (deploy/nginx/secure-link.conf.template: nginx checks the signature, no app per Range).
 
 nginx is started here from `bench/nginx.conf.template` under a temporary prefix on free ports
 and stopped after; so is the extra gunicorn. The stack's web workers' PSS is read before and after
@@ -27,6 +29,7 @@ import signal
 import socket
 import string
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.parse
@@ -45,6 +48,7 @@ OFFSETS = 64
 CONCURRENCY = (1, 64, 1000)
 SMOKE_CONCURRENCY = (1, 4, 16)
 ACCEL_PREFIX = "/_protected"
+SECURE_PREFIX, SECURE_SECRET = "/_media", "bench-" + "0123456789abcdef" * 3  # the bench's own nginx only
 TARGET_SHARE = 0.5
 # At many streams a request waits for a free thread (latency ≈ streams / req/s, seconds at 1,000):
 # a row of at least this long still sees whole requests start and finish inside its window.
@@ -141,14 +145,34 @@ def accel_web(stack):
         shutil.rmtree(metrics, ignore_errors=True)
 
 
+def signed_link(stack, track_id: int) -> str:
+    """The track's stream as the stack signs it for nginx's secure_link location (STREAM_SECURE_LINK_*),
+    i.e. where a player lands after the stream's one 302 (catalog.streaming.secure_link_url)."""
+    code = ("from catalog.models import Track; from catalog.streaming import secure_link_url; "
+            "from jonquils.storage import bucket_storage; "
+            f"t = Track.objects.get(pk={int(track_id)}); "
+            "print(secure_link_url(bucket_storage('tracks'), t.file_path, t.mime_type))")
+    env = {**stack.env, "STREAM_SECURE_LINK_PREFIX": SECURE_PREFIX, "STREAM_SECURE_LINK_SECRET": SECURE_SECRET}
+    done = subprocess.run([sys.executable, str(ROOT / "manage.py"), "shell", "-c", code], env=env, cwd=ROOT,
+                          capture_output=True, text=True, check=True)
+    link = done.stdout.strip().splitlines()[-1]
+    if not link.startswith(SECURE_PREFIX):
+        raise RuntimeError(f"track {track_id} gets no signed link (its type does not match its extension): {link}")
+    return link
+
+
 @contextmanager
 def nginx(media_root: Path, upstream_port: int):
-    """nginx on two free ports: (direct sendfile of MEDIA_ROOT, the deploy template in front of `upstream_port`)."""
+    """nginx on three free ports: (direct sendfile of MEDIA_ROOT, the deploy template in front of
+    `upstream_port`, deploy/nginx/secure-link.conf.template's signed-link location)."""
     prefix = Path(tempfile.mkdtemp(prefix="jq-bench-nginx-"))
-    direct, proxied = free_port(), free_port()
+    direct, proxied, signed = free_port(), free_port(), free_port()
     server = string.Template((ROOT / "deploy/nginx/jonquils.conf.template").read_text()).safe_substitute(
         NGINX_LISTEN=f"127.0.0.1:{proxied}", JONQUILS_UPSTREAM=f"127.0.0.1:{upstream_port}",
         STATIC_ROOT=str(ROOT / "static"), MEDIA_ROOT=str(media_root))
+    location = string.Template((ROOT / "deploy/nginx/secure-link.conf.template").read_text()).safe_substitute(
+        STREAM_SECURE_LINK_SECRET=SECURE_SECRET, MEDIA_ROOT=str(media_root))
+    server += f"\nserver {{\n    listen 127.0.0.1:{signed};\n    sendfile on;\n    tcp_nopush on;\n{location}\n}}\n"
     conf = string.Template((ROOT / "bench/nginx.conf.template").read_text()).substitute(
         PREFIX=str(prefix), DIRECT_LISTEN=f"127.0.0.1:{direct}", MEDIA_ROOT=str(media_root), SERVER=server)
     (prefix / "temp").mkdir()
@@ -156,9 +180,9 @@ def nginx(media_root: Path, upstream_port: int):
     process = subprocess.Popen([NGINX, "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-g", "daemon off;"],
                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        _wait_port(direct, process, "nginx", timeout_s=20)
-        _wait_port(proxied, process, "nginx", timeout_s=20)
-        yield direct, proxied
+        for port in (direct, proxied, signed):
+            _wait_port(port, process, "nginx", timeout_s=20)
+        yield direct, proxied, signed
     finally:
         _stop(process, signal.SIGQUIT)
         shutil.rmtree(prefix, ignore_errors=True)
@@ -185,6 +209,7 @@ def run(stack, *, smoke: bool, duration_s: float) -> list[Section]:
     relative = stored.relative_to(media_root).as_posix()
     app_requests = _windows(size, path)
     direct_requests = _windows(size, "/" + urllib.parse.quote(relative))
+    signed_requests = _windows(size, signed_link(stack, track_id))
     levels = SMOKE_CONCURRENCY if smoke else CONCURRENCY
     section = Section(
         "Streaming: Range requests through the app, next to nginx sendfile", COLUMNS,
@@ -193,10 +218,13 @@ def run(stack, *, smoke: bool, duration_s: float) -> list[Section]:
                f"connection from one asyncio client process; {'smoke: each request list once' if smoke else f'{duration_s:g} s a row (at least {MANY_STREAMS_MIN_S:g} s from {MANY_STREAMS} streams)'}. "
                "app: the stack's gunicorn through the signed stream URL (`stream-url`, then `?token=`); "
                "nginx sendfile: the same file served by nginx directly (the floor); X-Accel: nginx in front of one "
-               "extra gunicorn with STREAM_X_ACCEL_PREFIX, the app checks the token and nginx sends the bytes."))
+               "extra gunicorn with STREAM_X_ACCEL_PREFIX, the app checks the token and nginx sends the bytes; "
+               "signed link: the URL the stream's 302 gives with STREAM_SECURE_LINK_* set (valid "
+               "STREAM_PRESIGNED_TTL_S), read from deploy/nginx/secure-link.conf.template's location, which checks "
+               "the signature and sends the bytes without the app (the local twin of an S3 presigned URL)."))
     web_before = pss_mb(stack.processes().get("web", []))
     floors: dict[int, float] = {}
-    with accel_web(stack) as accel_port, nginx(media_root, accel_port) as (direct_port, proxied_port):
+    with accel_web(stack) as accel_port, nginx(media_root, accel_port) as (direct_port, proxied_port, signed_port):
         for streams in levels:
             def load(base_url, requests):
                 if smoke:
@@ -212,6 +240,8 @@ def run(stack, *, smoke: bool, duration_s: float) -> list[Section]:
                  target=True)
             _row(section, "X-Accel-Redirect (nginx → app → nginx)", streams,
                  load(f"http://127.0.0.1:{proxied_port}", app_requests), floor.rps, target=True)
+            _row(section, "signed link (the app's one 302, then nginx alone)", streams,
+                 load(f"http://127.0.0.1:{signed_port}", signed_requests), floor.rps, target=True)
     web_after = pss_mb(stack.processes().get("web", []))
     section.notes.append(f"the stack's web workers (gunicorn master + workers): PSS {web_before:,.0f} MB before the "
                          f"streaming rows, {web_after:,.0f} MB after ({web_after - web_before:+,.0f} MB) with up to "

@@ -88,16 +88,18 @@ def test_streaming_holds_every_concurrency_without_errors(stack):
 
     rows = _rows(section)
     assert [(r["path"].split()[0], r["streams"]) for r in rows] == [
-        (name, n) for n in streaming.SMOKE_CONCURRENCY for name in ("nginx", "app", "X-Accel-Redirect")]
+        (name, n) for n in streaming.SMOKE_CONCURRENCY for name in ("nginx", "app", "X-Accel-Redirect", "signed")]
     assert all(r["errors"] == "0" and r["MB/s"] > 0 and r["req/s"] > 0 for r in rows), rows
     assert any("PSS" in note for note in section.notes)
 
 
 def test_listens_sustained_visible_and_drained(stack):
-    sustained, visible, drain = listens.run(stack, smoke=True, duration_s=1.0)
+    sustained, batched, visible, drain = listens.run(stack, smoke=True, duration_s=1.0)
 
     [row] = _rows(sustained)
     assert row["errors"] == "0" and row["listens/s"] > 0 and row["p99 ms"] >= row["p50 ms"] > 0
+    [row] = _rows(batched)
+    assert row["errors"] == "0" and row["listens/s"] == pytest.approx(row["requests/s"] * listens.BATCH_SIZE, rel=0.01)
     [seen] = _rows(visible)
     assert seen["accepted"] == seen["burst"] and seen["plays seen"] >= seen["plays before"] + seen["burst"]
     assert isinstance(seen["seconds until visible"], float)

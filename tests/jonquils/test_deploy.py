@@ -3,12 +3,14 @@ validates the compose file, `nginx -t` (Debian's nginx) the rendered nginx confi
 front of the live test server serves a stream by X-Accel-Redirect (Range, 206, refused without a token)."""
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import signal
 import socket
 import string
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -88,10 +90,15 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _nginx_config(tmp_path: Path, *, listen: int, upstream: str, media: Path) -> Path:
+def _nginx_config(tmp_path: Path, *, listen: int, upstream: str, media: Path,
+                  secure_link: tuple[int, str] | None = None) -> Path:
     server = string.Template((ROOT / "deploy/nginx/jonquils.conf.template").read_text()).safe_substitute(
         NGINX_LISTEN=f"127.0.0.1:{listen}", JONQUILS_UPSTREAM=upstream, STATIC_ROOT=str(ROOT / "static"),
         MEDIA_ROOT=str(media))
+    if secure_link is not None:  # (port, secret): the signed-link location in a server of its own
+        location = string.Template((ROOT / "deploy/nginx/secure-link.conf.template").read_text()).safe_substitute(
+            STREAM_SECURE_LINK_SECRET=secure_link[1], MEDIA_ROOT=str(media))  # nginx's own $vars stay
+        server += f"\nserver {{\n    listen 127.0.0.1:{secure_link[0]};\n    sendfile on;\n{location}\n}}\n"
     temp = tmp_path / "nginx-temp"
     temp.mkdir(exist_ok=True)
     main = f"""
@@ -183,3 +190,86 @@ def test_a_stream_through_nginx_is_handed_over_by_x_accel_redirect_after_the_per
     finally:
         nginx.send_signal(signal.SIGQUIT)
         nginx.wait(timeout=10)
+
+
+def _wait_listening(port: int, nginx: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            assert time.monotonic() < deadline and nginx.poll() is None, nginx.stderr.read().decode()
+            time.sleep(0.1)
+
+
+@needs_nginx
+@pytest.mark.django_db(transaction=True)
+def test_a_stream_redirects_once_to_a_signed_link_that_nginx_serves_and_checks(live_server, local_bucket, settings,
+                                                                                tmp_path):
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    from catalog.streaming import secure_link_url
+    from jonquils.storage import bucket_storage
+    from tests.storage.test_streaming import stored_track
+
+    secret = "s" * 40
+    media = tmp_path / "media"
+    settings.MEDIA_ROOT = media
+    settings.STREAM_SECURE_LINK_PREFIX, settings.STREAM_SECURE_LINK_SECRET = "/_media", secret
+    song = make_audio("mp3", duration_s=3)
+    track, other = stored_track(song), stored_track(make_audio("mp3", duration_s=2))
+    token = str(AccessToken.for_user(UserFactory()))
+    port, signed_port = _free_port(), _free_port()
+    conf = _nginx_config(tmp_path, listen=port, upstream=live_server.url.removeprefix("http://"), media=media,
+                         secure_link=(signed_port, secret))
+    nginx = subprocess.Popen([NGINX, "-p", str(tmp_path), "-c", str(conf), "-g", "daemon off;"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        _wait_listening(signed_port, nginx)
+        base = f"http://127.0.0.1:{signed_port}"
+
+        # the app checks the token and answers a 302 to the signed link, without the bytes
+        opener = urllib.request.build_opener(type("NoRedirect", (urllib.request.HTTPRedirectHandler,),
+                                                   {"redirect_request": lambda *args, **kwargs: None}))
+        request = urllib.request.Request(f"{live_server.url}/api/v1/tracks/{track.pk}/stream",
+                                         headers={"Authorization": f"Bearer {token}"})
+        try:
+            opener.open(request, timeout=10)
+            raise AssertionError("the stream did not redirect")
+        except urllib.error.HTTPError as answer:
+            assert answer.code == 302 and answer.headers["Cache-Control"] == "private, no-store"
+            link = answer.headers["Location"]
+        assert link.startswith(f"/_media/tracks/{track.file_path}?md5=") and "&expires=" in link
+
+        # nginx sends the file and a Range of it, with the type the app promised
+        status, headers, body = _fetch(base + link)
+        assert (status, body) == (200, song) and headers["Content-Type"] == "audio/mpeg"
+        status, headers, body = _fetch(base + link, {"Range": "bytes=100-1099"})
+        assert status == 206 and body == song[100:1100] and headers["Content-Range"] == f"bytes 100-1099/{len(song)}"
+
+        # a forged, borrowed, unsigned or expired link gets nothing
+        path, query = link.split("?", 1)
+        assert _fetch(f"{base}{path}?{query.replace('md5=', 'md5=x')}")[0] == 403
+        assert _fetch(f"{base}/_media/tracks/{other.file_path}?{query}")[0] == 403
+        assert _fetch(f"{base}{path}")[0] == 403
+        expired = secure_link_url(bucket_storage("tracks"), track.file_path, "audio/mpeg", now=time.time() - 3600)
+        assert _fetch(base + expired)[0] == 410
+        assert secret not in link
+        # an object whose extension nginx would type differently keeps the app's own answer
+        assert secure_link_url(bucket_storage("tracks"), "ab/cd.bin", "audio/mpeg") is None
+        assert secure_link_url(bucket_storage("tracks"), track.file_path, "audio/flac") is None
+    finally:
+        nginx.send_signal(signal.SIGQUIT)
+        nginx.wait(timeout=10)
+
+
+def test_the_signed_link_settings_come_together_and_with_a_long_secret():
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "jonquils.settings"}
+    code = "import django; django.setup()"
+    for extra, message in [({"STREAM_SECURE_LINK_PREFIX": "/_media"}, "together"),
+                           ({"STREAM_SECURE_LINK_PREFIX": "/_media", "STREAM_SECURE_LINK_SECRET": "short"}, "32 characters")]:
+        done = subprocess.run([sys.executable, "-c", code], env={**env, **extra}, cwd=ROOT, capture_output=True,
+                              text=True, timeout=120)
+        assert done.returncode != 0 and message in done.stderr, done.stderr[-500:]
+
