@@ -66,8 +66,9 @@ def favorite_track_ids(*, user, track_ids) -> set[int]:
 
 
 # A playlist page renders this many entries, then "Load more" fetches the next ones by position:
-# a 5,000-entry playlist used to render in one response of ≈ 19 MB (≈ 11 s on this machine).
-PLAYLIST_PAGE_ENTRIES = 200
+# a 5,000-entry playlist used to render in one response of ≈ 19 MB (≈ 11 s on this machine), and
+# 200 rows still cost ≈ 140 ms of template (a row is ≈ 3 KB: its menu, favourite form, links).
+PLAYLIST_PAGE_ENTRIES = 100
 
 
 def playlist_page_data(*, playlist_id: int, user, after: int | None = None, size: int = PLAYLIST_PAGE_ENTRIES) -> dict:
