@@ -1,8 +1,10 @@
+from datetime import date
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
-from django.db.models.functions import Lower
+from django.db.models import Exists, OuterRef, Q, Value
+from django.db.models.functions import Coalesce, Lower
 
 
 class TimestampedModel(models.Model):
@@ -106,6 +108,9 @@ class AlbumQuerySet(models.QuerySet):
         return self.filter(visible)
 
 
+ALBUM_NO_DATE = date(1, 1, 1)  # albums without a release date sort as the oldest
+
+
 class Album(TimestampedModel):
     artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="albums")
     title = models.CharField(max_length=255)
@@ -122,6 +127,10 @@ class Album(TimestampedModel):
             models.Index(Lower("title"), name="albums_title_lower_idx"),
             models.Index(fields=["title", "id"], name="albums_title_id_idx"),  # the admin's sort
             models.Index(fields=["release_date", "id"], name="albums_release_id_idx"),  # the admin's year filter
+            # Newest first (home, browse, scanned backwards): without it every visible album was sorted
+            # to show twelve. Undated albums sort as the oldest (ALBUM_NO_DATE).
+            models.Index(Coalesce("release_date", Value(ALBUM_NO_DATE)), "id", name="albums_newest_idx"),
+            models.Index(fields=["created_at", "id"], name="albums_created_id_idx"),  # Subsonic "newest"
         ]
         constraints = [models.CheckConstraint(condition=~Q(title=""), name="albums_title_not_empty")]
 

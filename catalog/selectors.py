@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from jonquils.keyset import KeysetPage, keyset_page
 
-from .models import Album, AlbumArtist, Artist, CreditRole, Genre, Track, TrackArtist
+from .models import ALBUM_NO_DATE, Album, AlbumArtist, Artist, CreditRole, Genre, Track, TrackArtist
 
 # Windows of `GET /tracks/popular/?period=`; "all" ranks by the popularity score alone.
 POPULAR_PERIODS: dict[str, timedelta | None] = {
@@ -263,7 +263,7 @@ def genre_list() -> QuerySet[Genre]:
 
 # --- the listener pages (catalog/views.py): every page a fixed number of queries ------------------
 BROWSE_PAGE_SIZE = 48
-NO_DATE = date(1, 1, 1)  # albums without a release date sort as the oldest
+NO_DATE = ALBUM_NO_DATE  # albums without a release date sort as the oldest (catalog.models, its index)
 
 
 def tracks_for_listener(tracks: QuerySet[Track], *, user) -> QuerySet[Track]:
@@ -280,8 +280,10 @@ def albums_with_cover(albums: QuerySet[Album]) -> QuerySet[Album]:
 
 
 def album_newest(*, limit: int, user) -> list[Album]:
-    return list(albums_with_cover(albums_with_credits(
-        Album.objects.visible_to(user).select_related("artist")).order_by(F("release_date").desc(nulls_last=True), "-id"))[:limit])
+    """The newest releases (undated ones last), in the order of albums_newest_idx: a walk down the index."""
+    albums = Album.objects.visible_to(user).select_related("artist").annotate(
+        sort_date=Coalesce("release_date", Value(NO_DATE)))
+    return list(albums_with_cover(albums_with_credits(albums)).order_by("-sort_date", "-id")[:limit])
 
 
 def artist_browse(*, letter: str | None, cursor: str | None, user) -> KeysetPage:
