@@ -68,12 +68,21 @@ def search_request_build(
 def search_run(*, request: SearchRequest, announce: bool = True) -> list[Hit]:
     """Return the ranked hits (at most request.limit) the viewer may see; announce the search after commit.
 
+    Cached like the suggestions (search_answer_cached): per search generation, catalog version
+    and viewer scope, for SEARCH_SUGGEST_CACHE_SECONDS.
+
     Whatever the backend returns is loaded through visible_to(request.viewer): a stale index
     never shows a row the viewer may not see. A query with no letter or digit (only
     punctuation or emoji) finds nothing; that is an answer, not an error.
     """
-    hits = get_backend().search(request) if request.words else []
-    hits = hits_visible(hits=hits, user=request.viewer)
+    def ranked_and_visible() -> list[Hit]:
+        found = get_backend().search(request) if request.words else []
+        return hits_visible(hits=found, user=request.viewer)
+
+    # The same query of the same scope ranks the same until a searchable write (or the timeout):
+    # the pages, the REST API and Subsonic's search3 share one cached ranking.
+    key = f"hits|{settings.SEARCH_BACKEND}|{request.folded}|{request.filters!r}|{request.limit}|{request.candidates}"
+    hits = search_answer_cached(request=request, key=key, build=ranked_and_visible)
     if announce:
         search_announce(request=request, results_count=len(hits))
     return hits
