@@ -150,6 +150,23 @@ class TrackQuerySet(models.QuerySet):
         """Ready tracks that staff have not hidden: what every visitor, signed in or not, may see and play."""
         return self.filter(processing_status=ProcessingStatus.READY, hidden=False)
 
+    @staticmethod
+    def visible_condition(user, *, through: str = "") -> Q:
+        """The rule of `visible_to` as a condition, on tracks or, with `through="track__"`, on the rows
+        that point at one (playlist entries, favourites, queue entries, bookmarks).
+
+        Filtering those by `track__in=visible_to(...)` let the planner hash every visible track
+        (1.2 s for a 5,000-entry playlist at 1M tracks); the condition on the joined track reads
+        only the rows asked for.
+        """
+        is_admin, is_artist = _viewer_rights(user)
+        if is_admin:
+            return Q()
+        playable = Q(**{f"{through}processing_status": ProcessingStatus.READY, f"{through}hidden": False})
+        if is_artist:
+            return playable | Q(**{f"{through}artist__user": user})
+        return playable
+
     def visible_to(self, user):
         """Tracks the user may see, play and find: the one rule every caller composes.
 
@@ -157,14 +174,9 @@ class TrackQuerySet(models.QuerySet):
         track in every state; an artist account also sees its own pending, processing, failed
         and hidden tracks.
         API lists and details, streams, downloads, covers, search hits, playlist entries,
-        favourites and cached answers all build on this queryset.
+        favourites and cached answers all build on this queryset (or its `visible_condition`).
         """
-        is_admin, is_artist = _viewer_rights(user)
-        if is_admin:
-            return self.all()
-        if is_artist:
-            return self.filter(Q(processing_status=ProcessingStatus.READY, hidden=False) | Q(artist__user=user))
-        return self.playable()
+        return self.filter(self.visible_condition(user))
 
 
 class Track(TimestampedModel):

@@ -73,5 +73,5 @@ def bookmark_delete(*, user, track_id: int) -> None:
 
 def bookmark_list(*, user):
     """The user's bookmarks in tracks they may still play, with the tracks joined."""
-    return (Bookmark.objects.filter(user=user, track__in=Track.objects.visible_to(user).values("pk"))
+    return (Bookmark.objects.filter(Track.objects.visible_condition(user, through="track__"), user=user)
             .select_related("track__artist", "track__album", "track__genre").order_by("-changed_at", "id"))

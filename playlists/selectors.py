@@ -34,7 +34,7 @@ def playlist_get(*, playlist_id: int, user) -> Playlist:
 def playlist_entries(*, playlist: Playlist, user) -> QuerySet[PlaylistTrack]:
     """The playlist's entries in order, without tracks the viewer may not see."""
     return (
-        PlaylistTrack.objects.filter(playlist=playlist, track__in=Track.objects.visible_to(user).values("pk"))
+        PlaylistTrack.objects.filter(Track.objects.visible_condition(user, through="track__"), playlist=playlist)
         .select_related("track__artist", "track__album", "track__genre")
         .prefetch_related(credits_prefetch("track__"))
         .order_by("position")
@@ -43,7 +43,7 @@ def playlist_entries(*, playlist: Playlist, user) -> QuerySet[PlaylistTrack]:
 
 def favorite_list(*, user) -> QuerySet[Favorite]:
     return (
-        Favorite.objects.filter(user=user, track__in=Track.objects.visible_to(user).values("pk"))
+        Favorite.objects.filter(Track.objects.visible_condition(user, through="track__"), user=user)
         .select_related("track__artist", "track__album", "track__genre")
         .prefetch_related(credits_prefetch("track__"))
         .order_by("-created_at", "-id")
@@ -139,7 +139,7 @@ def play_queue_get(*, user) -> PlayQueueState:
     if queue is None:
         return PlayQueueState(track_ids=[], current_index=0, position_ms=0, changed_at=None, changed_by="")
     rows = list(
-        PlayQueueEntry.objects.filter(queue=queue, track__in=Track.objects.visible_to(user).values("pk"))
+        PlayQueueEntry.objects.filter(Track.objects.visible_condition(user, through="track__"), queue=queue)
         .order_by("position").values_list("position", "track_id")
     )
     before = sum(1 for position, _ in rows if position < queue.current_position)

@@ -48,7 +48,8 @@ def playlists_with_visible_totals(playlists, user):
     """Replace track_count / duration_ms with those of the entries the user may play (what getPlaylist lists)."""
     from playlists.models import PlaylistTrack
 
-    entries = (PlaylistTrack.objects.filter(playlist_id=OuterRef("pk"), track__in=Track.objects.visible_to(user).values("pk"))
+    playable = Track.objects.visible_condition(user, through="track__")
+    entries = (PlaylistTrack.objects.filter(playable, playlist_id=OuterRef("pk"))
                .order_by().values("playlist_id"))
     return playlists.annotate(
         track_count=Coalesce(Subquery(entries.annotate(n=Count("pk")).values("n")[:1]), 0),
