@@ -38,6 +38,9 @@ def stack_env(var_dir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+TOKEN_REUSE_S = 300  # well inside the access token's 15 minutes, whatever the scenario in between
+
+
 @dataclass
 class Stack:
     base_url: str
@@ -46,7 +49,7 @@ class Stack:
     process: subprocess.Popen
     log_dir: Path
     seed: dict = field(default_factory=dict)
-    _tokens: dict[str, str] = field(default_factory=dict)
+    _tokens: dict[str, tuple[str, float]] = field(default_factory=dict)  # username -> (token, when issued)
 
     def manage(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         done = subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], env=self.env, cwd=ROOT,
@@ -56,18 +59,20 @@ class Stack:
         return done
 
     def token(self, username: str | None = None, password: str | None = None) -> str:
-        """A JWT access token of the seeded bench user (or another login), cached per username."""
+        """A JWT access token of the seeded bench user (or another login), cached per username for
+        TOKEN_REUSE_S: access tokens live 15 minutes (JWT_ACCESS_MINUTES) and a 1M run lasts longer."""
         user = self.seed.get("bench_user", {})
         username = username or user["username"]
         password = password or user["password"]
-        if username not in self._tokens:
+        issued = self._tokens.get(username)
+        if issued is None or time.monotonic() - issued[1] > TOKEN_REUSE_S:
             request = urllib.request.Request(
                 f"{self.base_url}/api/v1/auth/login", method="POST",
                 data=json.dumps({"username": username, "password": password}).encode(),
                 headers={"Content-Type": "application/json"})
             with urllib.request.urlopen(request, timeout=30) as response:
-                self._tokens[username] = json.loads(response.read())["access"]
-        return self._tokens[username]
+                self._tokens[username] = (json.loads(response.read())["access"], time.monotonic())
+        return self._tokens[username][0]
 
     def processes(self) -> dict[str, list[int]]:
         """Every process of the running stack by role: web, worker, beat, analytics, redis, postgres, run."""

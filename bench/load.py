@@ -164,6 +164,7 @@ async def _drive(spec: dict) -> dict:
     latencies: list[float] = []
     errors: dict[str, int] = {}
     sample: list[str] = []
+    straddled: list[float] = []
     transferred = 0
     start = time.perf_counter()
     window_start = start if once else start + spec["warmup_s"]
@@ -202,6 +203,8 @@ async def _drive(spec: dict) -> dict:
                         transferred += size
                     else:
                         errors[outcome] = errors.get(outcome, 0) + 1
+                elif window_start <= began:
+                    straddled.append((finished - began) * 1000)  # began in the window, ended after it
         finally:
             await connection.close()
 
@@ -209,6 +212,10 @@ async def _drive(spec: dict) -> dict:
     seconds = (time.perf_counter() - start) if once else spec["duration_s"]
     latencies.sort()
     done = len(latencies)
+    if not done and straddled:
+        # Not one request fit in the window: say so (and how long they took) instead of a silent row of zeros.
+        errors[f"slower than the {spec['duration_s']:g} s window"] = len(straddled)
+        sample.append(f"{len(straddled)} requests took {min(straddled):,.0f}–{max(straddled):,.0f} ms")
     return {"concurrency": concurrency, "requests": done, "seconds": round(seconds, 3),
             "rps": round(done / seconds, 2) if seconds else 0.0,
             "p50_ms": round(_percentile(latencies, 0.50), 2), "p95_ms": round(_percentile(latencies, 0.95), 2),

@@ -94,17 +94,27 @@ def _measure(spec: dict) -> dict:
     return {"queries": counts, "cookie": cookie, "tokens": tokens, "earliest_bench_listen": earliest}
 
 
+RECENT_RUNS_DAYS = 7  # earlier runs' listens older than this are out of the way of the next run's
+
+
 def _earliest_bench_listen(listeners, marker: dict) -> str | None:
     """When the earliest listen an earlier bench run posted for these listeners ended (ISO), or None.
 
-    The api scenario's listens carry `marker` (a span and device no seeded listen has), so the next
-    run can place its own before them instead of overlapping them.
+    The api scenario's listens carry `marker` (the shortest span and a rare device), so the next run
+    can place its own before them instead of overlapping them. Only the last RECENT_RUNS_DAYS count:
+    the seed's own listens may match the marker by chance months ago (at 1M tracks seven did), and
+    going back before those would date every listen past LISTEN_MAX_AGE_DAYS (all refused, 400).
     """
+    import datetime
+
     from django.db.models import Min
+    from django.utils import timezone
 
     from analytics.models import ListeningHistory
 
-    earliest = ListeningHistory.objects.filter(user__in=listeners, **marker).aggregate(first=Min("played_at"))["first"]
+    recent = timezone.now() - datetime.timedelta(days=RECENT_RUNS_DAYS)
+    earliest = (ListeningHistory.objects.filter(user__in=listeners, played_at__gte=recent, **marker)
+                .aggregate(first=Min("played_at"))["first"])
     return earliest.isoformat() if earliest else None
 
 
