@@ -51,10 +51,14 @@ class GenreModelInfo:
 
 
 def _training_set() -> tuple[np.ndarray, np.ndarray]:
+    from .features import FEATURE_VECTOR_LENGTH
+
     rows = (Track.objects.filter(genre__isnull=False, genre_confidence__isnull=True, feature_vector__isnull=False)
             .values_list("feature_vector", "genre_id"))
     vectors, labels = [], []
     for vector, genre_id in rows.iterator():
+        if len(vector) != FEATURE_VECTOR_LENGTH:
+            continue  # another feature layout (an older pipeline, imported rows): not this model's input
         vectors.append(vector)
         labels.append(genre_id)
     return np.asarray(vectors, dtype=np.float64), np.asarray(labels)
@@ -154,6 +158,13 @@ def _parameters(model) -> bytes:
     return buffer.getvalue()
 
 
+def _input_length(model) -> int:
+    """How many features the model was trained on (our arrays, or a scikit-learn pipeline)."""
+    if isinstance(model, LinearGenreModel):
+        return int(model.mean.shape[0])
+    return int(model[0].n_features_in_)
+
+
 def _load(version: int):
     with _cache_lock:
         if _cached["version"] != version:
@@ -181,6 +192,13 @@ def genre_predict(*, vector: list[float]) -> tuple[Genre, float] | None:
     if info is None or not vector:
         return None
     model = _load(info.version)
+    expected = _input_length(model)
+    if expected != len(vector):
+        # A model of another feature layout must not fail the upload: the track keeps no guessed
+        # genre until the next training (etl.tasks) publishes a model of this layout.
+        logger.warning("genre model v%s expects %s features, the track has %s: no genre guessed",
+                       info.version, expected, len(vector))
+        return None
     probabilities = model.predict_proba(np.asarray([vector], dtype=np.float64))[0]
     best = int(np.argmax(probabilities))
     confidence = float(probabilities[best])
