@@ -12,13 +12,19 @@ from .models import DeviceType, ListeningHistory, Platform
 from .services import LISTEN_BATCH_MAX
 
 
-class ListenInputSerializer(serializers.Serializer):
+class ListenBatchItemSerializer(serializers.Serializer):
+    """The fields of one listen (a batch resolves its track ids together, ListenInputSerializer one by one)."""
+
     track_id = serializers.IntegerField(min_value=1, max_value=BIGINT_MAX)
     play_duration_ms = serializers.IntegerField(min_value=0, max_value=INT32_MAX)
     completion_percentage = serializers.FloatField(min_value=0, max_value=100)
     platform = serializers.ChoiceField(choices=Platform.choices)
     device_type = serializers.ChoiceField(choices=DeviceType.choices)
     played_at = serializers.DateTimeField(required=False, help_text="When the listen ended; default now.")
+
+
+class ListenInputSerializer(ListenBatchItemSerializer):
+    """One listen of POST /api/v1/analytics/listen; its track is resolved here."""
 
     def validate_track_id(self, value: int) -> Track:
         """Resolve the id to a track the listener may see; others do not exist for them."""
@@ -29,15 +35,6 @@ class ListenInputSerializer(serializers.Serializer):
         if track is None:
             raise serializers.ValidationError("No track with this id.")
         return track
-
-
-class ListenBatchItemSerializer(serializers.Serializer):
-    track_id = serializers.IntegerField(min_value=1, max_value=BIGINT_MAX)
-    play_duration_ms = serializers.IntegerField(min_value=0, max_value=INT32_MAX)
-    completion_percentage = serializers.FloatField(min_value=0, max_value=100)
-    platform = serializers.ChoiceField(choices=Platform.choices)
-    device_type = serializers.ChoiceField(choices=DeviceType.choices)
-    played_at = serializers.DateTimeField(required=False, help_text="When the listen ended; default now.")
 
 
 class ListenBatchInputSerializer(serializers.Serializer):
