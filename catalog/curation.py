@@ -187,7 +187,7 @@ def tracks_hidden_set(*, actor, track_ids, hidden: bool) -> int:
 
 def catalog_reindex(*, actor, entity: str, ids) -> int:
     """Rebuild the search entries of these rows now (Elasticsearch: send them; PostgreSQL: re-run the triggers)."""
-    from search.services import search_index_changes
+    from search.services import search_index_changes, suggest_cache_invalidate
 
     _require_admin(actor)
     ids = _ids(ids)
@@ -197,6 +197,8 @@ def catalog_reindex(*, actor, entity: str, ids) -> int:
     if model is not Artist:  # artists' search columns are generated: always current
         with transaction.atomic():
             model.objects.filter(pk__in=ids).update(title=models.F("title"))
+    # The rebuilt entries must not hide behind cached rankings and suggestions.
+    transaction.on_commit(suggest_cache_invalidate, robust=True)
     return search_index_changes(changes={entity: ids})
 
 
