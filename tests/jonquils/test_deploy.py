@@ -129,6 +129,17 @@ def test_nginx_accepts_the_generated_config(tmp_path):
     assert "syntax is ok" in done.stderr and "test is successful" in done.stderr
 
 
+def _wait_listening(port: int, nginx: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            assert time.monotonic() < deadline and nginx.poll() is None, nginx.stderr.read().decode()
+            time.sleep(0.1)
+
+
 def _fetch(url: str, headers: dict | None = None):
     request = urllib.request.Request(url, headers=headers or {})
     try:
@@ -159,14 +170,7 @@ def test_a_stream_through_nginx_is_handed_over_by_x_accel_redirect_after_the_per
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline and nginx.poll() is None, nginx.stderr.read().decode()
-                time.sleep(0.1)
+        _wait_listening(port, nginx)
         stream = f"{base}/api/v1/tracks/{track.pk}/stream"
 
         # Django alone answers the hand-over, without the bytes
@@ -190,17 +194,6 @@ def test_a_stream_through_nginx_is_handed_over_by_x_accel_redirect_after_the_per
     finally:
         nginx.send_signal(signal.SIGQUIT)
         nginx.wait(timeout=10)
-
-
-def _wait_listening(port: int, nginx: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            assert time.monotonic() < deadline and nginx.poll() is None, nginx.stderr.read().decode()
-            time.sleep(0.1)
 
 
 @needs_nginx
