@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from django.core.cache import cache
@@ -65,10 +65,10 @@ def catalog_changed_at_ms() -> int:
         return 0
 
 
-def cache_key(name: str, params: dict[str, Any]) -> str:
+def cache_key(name: str, params: dict[str, Any], *, version: int | None = None) -> str:
     raw = "&".join(f"{k}={params[k]}" for k in sorted(params))
     digest = hashlib.sha256(raw.encode()).hexdigest()[:32]
-    return f"api-cache:catalog:{_current_version()}:{name}:{digest}"
+    return f"api-cache:catalog:{_current_version() if version is None else version}:{name}:{digest}"
 
 
 def cached(name: str, params: dict[str, Any], build: Callable[[], Any], *, timeout: int = DEFAULT_TIMEOUT_S) -> Any:
@@ -86,6 +86,32 @@ def cached(name: str, params: dict[str, Any], build: Callable[[], Any], *, timeo
         except Exception:
             logger.warning("could not store a catalog API cache entry", exc_info=True)
     return value
+
+
+def cached_many(name: str, params_by_item: dict[Hashable, dict[str, Any]],
+                build_missing: Callable[[list], dict[Hashable, Any]], *, timeout: int = DEFAULT_TIMEOUT_S) -> dict[Hashable, Any]:
+    """`cached` for many items at once: one round trip reads the hits, one `build_missing(items)`
+    call builds the misses (it returns {item: value}), one round trip stores them."""
+    items = list(params_by_item)
+    if not items:
+        return {}
+    try:
+        version = _current_version()
+        keys = {item: cache_key(name, params_by_item[item], version=version) for item in items}
+        found = cache.get_many(list(keys.values()))
+    except Exception:
+        logger.warning("catalog API cache unavailable; answering uncached", exc_info=True)
+        return build_missing(items)
+    values = {item: found[keys[item]] for item in items if keys[item] in found}
+    missing = [item for item in items if item not in values]
+    if missing:
+        built = build_missing(missing)
+        values.update(built)
+        try:
+            cache.set_many({keys[item]: value for item, value in built.items()}, timeout=timeout)
+        except Exception:
+            logger.warning("could not store catalog API cache entries", exc_info=True)
+    return values
 
 
 def cached_for_viewer(user, name: str, params: dict[str, Any], build: Callable[[], Any], *,

@@ -52,11 +52,11 @@ class PlaylistViewSet(viewsets.GenericViewSet):
     def get_queryset(self):
         return selectors.playlist_list_for_user(user=self.request.user)
 
-    def _get(self, pk):
-        return selectors.playlist_get(playlist_id=int(pk), user=self.request.user)
+    def _get(self, pk, *, totals=True):
+        return selectors.playlist_get(playlist_id=int(pk), user=self.request.user, totals=totals)
 
-    def _page(self, queryset, serializer_class):
-        page = self.paginate_queryset(queryset)
+    def _page(self, queryset, serializer_class, *, prepare=list):
+        page = prepare(self.paginate_queryset(queryset))
         return self.get_paginated_response(serializer_class(page, many=True).data)
 
     def list(self, request):
@@ -65,7 +65,8 @@ class PlaylistViewSet(viewsets.GenericViewSet):
             if not request.user.is_authenticated:
                 raise NotAuthenticated()
             owner = request.user.pk
-        return self._page(selectors.playlist_list_for_user(user=request.user, owner_id=owner), PlaylistOutputSerializer)
+        return self._page(selectors.playlist_list_for_user(user=request.user, owner_id=owner), PlaylistOutputSerializer,
+                          prepare=selectors.playlists_with_totals)
 
     def create(self, request):
         playlist = services.playlist_create(owner=request.user, **_valid(PlaylistInputSerializer, request.data))
@@ -92,7 +93,7 @@ class PlaylistViewSet(viewsets.GenericViewSet):
     def tracks(self, request, pk):
         """GET: the entries in order. POST: add a track (at `position`, default the end)."""
         if request.method == "GET":
-            playlist = self._get(pk)
+            playlist = self._get(pk, totals=False)  # only whether the viewer may see it, and its updated_at
 
             def build():
                 entries = selectors.playlist_entries(playlist=playlist, user=request.user)

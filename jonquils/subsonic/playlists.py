@@ -43,7 +43,7 @@ def get_playlists(ctx):
 
 def playlist_answer(ctx, pk: int) -> dict:
     try:
-        playlist = playlist_selectors.playlist_get(playlist_id=pk, user=ctx.user)
+        playlist = playlist_selectors.playlist_get(playlist_id=pk, user=ctx.user, totals=False)  # counted below
     except Playlist.DoesNotExist:
         raise not_found("Playlist") from None
     entries = PlaylistTrack.objects.filter(playlist=playlist).order_by("position")

@@ -306,3 +306,43 @@ def test_cached_entries_follow_every_edit_and_catalog_write(django_capture_on_co
         tracks_hidden_set(actor=AdminFactory(), track_ids=[tracks[2].id], hidden=True)
     assert shown() == shown(owner_client) == [tracks[1].id, extra.id]
     assert shown(client_for(AdminFactory())) == [tracks[1].id, tracks[2].id, extra.id]  # staff see hidden ones, uncached
+
+
+# --- cached totals ------------------------------------------------------------------------------
+
+def test_cached_totals_follow_every_entry_edit_and_track_deletion(django_capture_on_commit_callbacks):
+    """The totals are cached per (playlist change, catalog version): each kind of change must show at once."""
+    owner = UserFactory()
+    playlist, tracks = filled(owner, 3, is_public=True)  # 1 + 2 + 3 s
+    client, anonymous = client_for(owner), client_for(None)
+
+    def totals(viewer=client):
+        body = viewer.get(f"{V1}/playlists/{playlist.id}").json()
+        return body["track_count"], body["duration_ms"]
+
+    assert totals() == totals(anonymous) == (3, 6000)
+    client.post(f"{V1}/playlists/{playlist.id}/tracks", {"track_id": tracks[0].id}, format="json")
+    assert totals() == totals(anonymous) == (4, 7000)
+    client.post(f"{V1}/playlists/{playlist.id}/reorder", {"from_position": 3, "to_position": 0}, format="json")
+    assert totals() == (4, 7000)
+    client.delete(f"{V1}/playlists/{playlist.id}/tracks/1")
+    assert totals() == (3, 6000)
+
+    from catalog.services import track_delete
+    with django_capture_on_commit_callbacks(execute=True):
+        track_delete(actor=AdminFactory(), track=tracks[2])
+    assert totals() == totals(anonymous) == (2, 3000)
+    assert [row["track_count"] for row in client.get(f"{V1}/playlists?owner=me").json()["results"]] == [2]
+
+
+def test_a_list_sums_the_uncached_totals_of_its_page_in_one_query(django_assert_num_queries):
+    owner = UserFactory()
+    for n in (0, 2, 5):
+        filled(owner, n)
+    client = client_for(owner)
+    with django_assert_num_queries(3):  # the count, the page, one sum for the three playlists
+        first = client.get(f"{V1}/playlists?owner=me").json()["results"]
+    assert sorted(row["track_count"] for row in first) == [0, 2, 5]
+    assert sorted(row["duration_ms"] or 0 for row in first) == [0, 3000, 15000]
+    with django_assert_num_queries(2):  # the totals now come from the cache
+        assert client.get(f"{V1}/playlists?owner=me").json()["results"] == first
