@@ -186,3 +186,30 @@ def test_dead_letters_are_bounded_and_overflow_counts_as_dropped(clickhouse, ana
     assert dead_letters.dead_letter_count() == 2
     assert buffer.stats()["dropped"] == {"track_analytics": 1}
     assert buffer.stats()["backlog"] == 0
+
+
+def test_entries_push_did_not_write_are_parked_and_one_in_another_field_order_is_delivered(clickhouse, analytics_owner):
+    # given entries written by something else than push_many next to good events
+    analytics_owner.stop()
+    try:
+        redis = buffer.get_redis()
+        good = json.loads(_poison())
+        good.update(artist_id=4, action="like")
+        redis.xadd(buffer.STREAM, {"r": json.dumps(good), "t": "track_analytics"})  # its fields in another order
+        redis.xadd(buffer.STREAM, {"t": "no_such_table", "r": _poison()})
+        redis.xadd(buffer.STREAM, {"t": "track_analytics"})
+        redis.xadd(buffer.STREAM, {"hello": "world"})
+        events.record_event(action="like", track_id=4, artist_id=4, user_id=1)
+    finally:
+        analytics_owner.start()
+
+    # when it is drained
+    flush()
+
+    # then both events arrived, and the three foreign entries wait in the dead letters as they were
+    assert clickhouse.scalar("SELECT count() FROM track_analytics WHERE artist_id = 4") == 2
+    assert buffer.stats()["backlog"] == 0
+    letters = dead_letters.dead_letter_list()
+    assert len(letters) == 3 and all("not an analytics event" in letter.error for letter in letters)
+    assert {letter.table for letter in letters} == {"no_such_table", "track_analytics", ""}
+    assert any("world" in letter.payload for letter in letters)
