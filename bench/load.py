@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, field
 from urllib.parse import urlsplit
 
 DEFAULT_EXPECT = (200, 201, 202, 204, 206, 304)
+ERROR_BODY_CHARS = 300  # of an error answer's body, kept for the row's notes
 
 
 @dataclass
@@ -79,6 +80,7 @@ class _Connection:
         self.host, self.port, self.timeout_s = host, port, timeout_s
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
+        self.error_body = ""
 
     async def close(self) -> None:
         if self.writer is not None:
@@ -117,12 +119,15 @@ class _Connection:
                 name, _, value = line.partition(":")
                 headers[name.strip().lower()] = value.strip()
         size = 0
+        self.error_body = ""
         if "content-length" in headers:
             remaining = int(headers["content-length"])
             while remaining:
                 chunk = await reader.read(min(remaining, 1 << 20))
                 if not chunk:
                     raise ConnectionError("the server closed mid-body")
+                if status >= 400 and size < ERROR_BODY_CHARS:  # what the error said, for the row's notes
+                    self.error_body += chunk[:ERROR_BODY_CHARS - size].decode("utf-8", "replace")
                 remaining -= len(chunk)
                 size += len(chunk)
         elif headers.get("transfer-encoding", "").lower() == "chunked":
@@ -191,6 +196,8 @@ async def _drive(spec: dict) -> dict:
                 try:
                     status, size = await connection.request(raw)
                     outcome = None if status in expect else str(status)
+                    if outcome is not None and len(sample) < 3:
+                        sample.append(f"{status}: {connection.error_body}")
                 except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ConnectionError, ValueError) as exc:
                     await connection.close()
                     outcome, size = "conn", 0
