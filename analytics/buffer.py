@@ -83,8 +83,6 @@ def _stream_entries(response, **_options) -> list[tuple[bytes, list]]:
         return []
     # RESP3 answers {stream: entries}, RESP2 [[stream, entries]]
     entries = next(iter(response.values())) if isinstance(response, dict) else response[0][1]
-    if entries and isinstance(entries[0], dict):  # a server that nests once more
-        entries = entries[0]
     return [(entry[0], entry[1] or []) for entry in entries]
 
 

@@ -73,19 +73,7 @@ def cache_key(name: str, params: dict[str, Any], *, version: int | None = None) 
 
 def cached(name: str, params: dict[str, Any], build: Callable[[], Any], *, timeout: int = DEFAULT_TIMEOUT_S) -> Any:
     """Return the cached value for (name, params) at the current version, building it once."""
-    try:
-        key = cache_key(name, params)
-        value = cache.get(key)
-    except Exception:  # Redis unavailable: answer from the database rather than fail
-        logger.warning("catalog API cache unavailable; answering uncached", exc_info=True)
-        return build()
-    if value is None:
-        value = build()
-        try:
-            cache.set(key, value, timeout=timeout)
-        except Exception:
-            logger.warning("could not store a catalog API cache entry", exc_info=True)
-    return value
+    return cached_many(name, {None: params}, lambda _missing: {None: build()}, timeout=timeout)[None]
 
 
 def cached_many(name: str, params_by_item: dict[Hashable, dict[str, Any]],
@@ -102,7 +90,7 @@ def cached_many(name: str, params_by_item: dict[Hashable, dict[str, Any]],
     except Exception:
         logger.warning("catalog API cache unavailable; answering uncached", exc_info=True)
         return build_missing(items)
-    values = {item: found[keys[item]] for item in items if keys[item] in found}
+    values = {item: found[keys[item]] for item in items if found.get(keys[item]) is not None}
     missing = [item for item in items if item not in values]
     if missing:
         built = build_missing(missing)

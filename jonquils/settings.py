@@ -20,6 +20,7 @@ from jonquils.embedded.paths import (
     EMBEDDED_DATABASE_USER,
     embedded_paths,
     embedded_redis_url,
+    redis_db_url,
 )
 
 env = environ.Env()
@@ -178,24 +179,16 @@ REDIS_URL = env.str("REDIS_URL", default="") or embedded_redis_url(EMBEDDED)
 REDIS_EMBEDDED = not env.str("REDIS_URL", default="")
 
 
-def _redis_db_url(url: str, db: int) -> str:
-    """Return the URL of another logical database on the same Redis server."""
-    if url.startswith("unix://"):
-        return f"{url.split('?')[0]}?db={db}"
-    base, _, _ = url.rpartition("/") if url.count("/") > 2 else (url, "", "")
-    return f"{base}/{db}"
-
-
 def _celery_broker_url(url: str, db: int) -> str:
     if url.startswith("unix://"):
         return f"redis+socket://{url[len('unix://'):].split('?')[0]}?virtual_host={db}"
-    return _redis_db_url(url, db)
+    return redis_db_url(url, db)
 
 
 CACHES = {
     "default": {
         "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": _redis_db_url(REDIS_URL, 0),
+        "LOCATION": redis_db_url(REDIS_URL, 0),
         "KEY_PREFIX": "jonquils",
         "TIMEOUT": 300,
         "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
@@ -325,7 +318,7 @@ HEALTH_CHECKS += [("search", "search.services.search_health", False)]
 CLICKHOUSE_URL = env.str("CLICKHOUSE_URL", default="")
 CLICKHOUSE_CHDB_PATH = env.str("CLICKHOUSE_CHDB_PATH", default=str(VAR_DIR / "clickhouse"))
 ANALYTICS_OWNER_SOCKET = env.str("ANALYTICS_OWNER_SOCKET", default=str(EMBEDDED.run_dir / "analytics.sock"))
-ANALYTICS_BUFFER_URL = env.str("ANALYTICS_BUFFER_URL", default="") or _redis_db_url(REDIS_URL, 3)
+ANALYTICS_BUFFER_URL = env.str("ANALYTICS_BUFFER_URL", default="") or redis_db_url(REDIS_URL, 3)
 ANALYTICS_BUFFER_MAX_EVENTS = env.int("ANALYTICS_BUFFER_MAX_EVENTS", default=1_000_000)
 # Events per drain pass (one chDB insert): an insert costs ≈ 55 ms of fixed work plus ≈ 2.5 ms per
 # 1,000 rows here, so 5,000 a pass spent most of a catch-up in per-insert work.

@@ -274,11 +274,20 @@ def _raw_insert(spec: dict) -> dict:
     return {"seconds": seconds}
 
 
-def _scratch_buffer_url(url: str) -> str:
-    """The buffer's Redis URL with another database (15), which no analytics owner drains."""
-    if url.startswith("unix://"):
-        return f"{url.split('?')[0]}?db=15"
-    return f"{url.rsplit('/', 1)[0]}/15" if url.count("/") > 2 else f"{url}/15"
+SCRATCH_BUFFER_DB = 15  # a Redis database of the stack's server that no analytics owner drains
+
+
+def _push_all(buffer, spec: dict, **generated) -> float:
+    """Push the spec's generated rows into the buffer, 1,000 a call; return the seconds spent pushing."""
+    pushing = 0.0
+    for chunk in generate(spec["rows"], tracks=spec["tracks"], artists=spec["artists"], users=spec["users"], **generated):
+        for i in range(0, len(chunk), 1000):
+            part = chunk[i:i + 1000]
+            began = time.perf_counter()
+            if buffer.push_many([("track_analytics", row) for row in part]) != len(part):
+                raise RuntimeError("the buffer dropped events (ANALYTICS_BUFFER_MAX_EVENTS)")
+            pushing += time.perf_counter() - began
+    return pushing
 
 
 def _drain_alone(spec: dict) -> dict:
@@ -287,18 +296,15 @@ def _drain_alone(spec: dict) -> dict:
     from analytics import buffer
     from analytics.clickhouse import ChdbBackend, ClickHouseClient
     from analytics.clickhouse.migrations import migrate
+    from jonquils.embedded.paths import redis_db_url
 
-    settings.ANALYTICS_BUFFER_URL = _scratch_buffer_url(settings.ANALYTICS_BUFFER_URL)
+    settings.ANALYTICS_BUFFER_URL = redis_db_url(settings.ANALYTICS_BUFFER_URL, SCRATCH_BUFFER_DB)
     buffer.reset_connection()
     scratch = buffer.get_redis()
     scratch.delete(buffer.STREAM)
     try:
         buffer.ensure_group()
-        for chunk in generate(spec["rows"], tracks=spec["tracks"], artists=spec["artists"], users=spec["users"]):
-            for i in range(0, len(chunk), 1000):
-                part = chunk[i:i + 1000]
-                if buffer.push_many([("track_analytics", row) for row in part]) != len(part):
-                    raise RuntimeError("the buffer dropped events (ANALYTICS_BUFFER_MAX_EVENTS)")
+        _push_all(buffer, spec)
         with tempfile.TemporaryDirectory(prefix="jq-bench-chdb-") as path:
             backend = ChdbBackend(Path(path))
             client = ClickHouseClient(backend)
@@ -325,15 +331,7 @@ def _through_drain(spec: dict) -> dict:
     start = int(client.scalar("SELECT count() FROM track_analytics"))
     target = start + spec["rows"]
     began = time.perf_counter()
-    push_s = 0.0
-    for chunk in generate(spec["rows"], tracks=spec["tracks"], artists=spec["artists"], users=spec["users"],
-                          seed=int(time.time())):
-        for i in range(0, len(chunk), 1000):
-            part = chunk[i:i + 1000]
-            pushed = time.perf_counter()
-            if buffer.push_many([("track_analytics", row) for row in part]) != len(part):
-                raise RuntimeError("the buffer dropped events (ANALYTICS_BUFFER_MAX_EVENTS)")
-            push_s += time.perf_counter() - pushed
+    push_s = _push_all(buffer, spec, seed=int(time.time()))
     deadline = time.monotonic() + 600
     while int(client.scalar("SELECT count() FROM track_analytics")) < target:
         if time.monotonic() > deadline:

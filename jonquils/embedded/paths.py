@@ -70,3 +70,11 @@ def embedded_database_url(paths: EmbeddedPaths) -> str:
 
 def embedded_redis_url(paths: EmbeddedPaths) -> str:
     return f"unix://{paths.redis_socket}"
+
+
+def redis_db_url(url: str, db: int) -> str:
+    """Return the URL of another logical database on the same Redis server (a socket or a host)."""
+    if url.startswith("unix://"):
+        return f"{url.split('?')[0]}?db={db}"
+    base, _, _ = url.rpartition("/") if url.count("/") > 2 else (url, "", "")
+    return f"{base}/{db}"
