@@ -7,14 +7,14 @@ Rates come from `settings.API_THROTTLE_RATES` (scope -> "N/period", period like 
 `h`, `day` or `15m`), read on every request: DRF's own throttles copy the rates onto a class
 attribute at import, so `override_settings` and a changed environment would be ignored.
 
-Counters are fixed windows held with the cache's atomic `add` + `incr`, so concurrent requests
-cannot slip past the limit the way a read-modify-write history can.
+Counters are fixed windows counted by one atomic Redis script per request (open the window,
+increment, read its TTL when over), so concurrent requests cannot slip past the limit the way a
+read-modify-write history can.
 """
 from __future__ import annotations
 
 import hashlib
 import logging
-import math
 import re
 
 from django.conf import settings
@@ -41,20 +41,31 @@ def _digest(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-def _hit(key: str, window: int) -> int:
-    for _ in range(3):
-        cache.add(key, 0, timeout=window)
-        try:
-            return cache.incr(key)
-        except ValueError:  # expired between add and incr: open a new window
-            continue
-    return 1
+# One round trip per counter: open the window if there is none, count the request, and read the
+# window's remaining seconds only when the limit is passed. A script runs atomically in Redis, so
+# no window can expire between opening and counting (the add + incr pair needed a retry for that).
+_HIT_SCRIPT = """
+redis.call('SET', KEYS[1], 0, 'EX', ARGV[1], 'NX')
+local count = redis.call('INCR', KEYS[1])
+local ttl = -1
+if count > tonumber(ARGV[2]) then ttl = redis.call('TTL', KEYS[1]) end
+return {count, ttl}
+"""
+_hit_script = None  # redis-py's Script: EVALSHA, loading the script into a server that lacks it
 
 
-def _ttl(key: str, window: int) -> int:
-    ttl = getattr(cache, "ttl", None)
-    remaining = ttl(key) if ttl else None
-    return max(1, math.ceil(remaining)) if remaining and remaining > 0 else window
+def _hit(key: str, window: int, limit: int) -> tuple[int, int]:
+    """(requests counted in the window of `key`, seconds left in it when over `limit`, else -1).
+
+    The key is the cache's own (prefix and version), so `cache.ttl`, `cache.delete` and
+    `cache.clear` see the same counters.
+    """
+    global _hit_script
+    client = cache.client.get_client(write=True)  # the cache of now: an override of CACHES brings another
+    if _hit_script is None:
+        _hit_script = client.register_script(_HIT_SCRIPT)
+    count, ttl = _hit_script(keys=[cache.make_and_validate_key(key)], args=[window, limit], client=client)
+    return int(count), int(ttl)
 
 
 def throttle_hit(*, scope: str, rate: str, idents, fail_open: bool) -> float | None:
@@ -66,9 +77,9 @@ def throttle_hit(*, scope: str, rate: str, idents, fail_open: bool) -> float | N
     wait = None
     try:
         for ident in dict.fromkeys(idents):
-            key = f"throttle:{scope}:{_digest(ident)}"
-            if _hit(key, window) > limit:
-                wait = max(wait or 0, _ttl(key, window))
+            count, remaining = _hit(f"throttle:{scope}:{_digest(ident)}", window, limit)
+            if count > limit:
+                wait = max(wait or 0, remaining if remaining > 0 else window)
     except Exception:  # noqa: BLE001 - any cache failure; which one does not change the answer
         logger.warning("throttle cache unavailable; scope %s fails %s", scope, "open" if fail_open else "closed",
                        exc_info=True)
