@@ -19,6 +19,7 @@ import re
 
 from django.conf import settings
 from django.core.cache import cache
+from django_redis import get_redis_connection
 from rest_framework.throttling import BaseThrottle
 
 logger = logging.getLogger("jonquils.throttling")
@@ -61,7 +62,7 @@ def _hit(key: str, window: int, limit: int) -> tuple[int, int]:
     `cache.clear` see the same counters.
     """
     global _hit_script
-    client = cache.client.get_client(write=True)  # the cache of now: an override of CACHES brings another
+    client = get_redis_connection()  # looked up per call: an override of CACHES brings another server
     if _hit_script is None:
         _hit_script = client.register_script(_HIT_SCRIPT)
     count, ttl = _hit_script(keys=[cache.make_and_validate_key(key)], args=[window, limit], client=client)
