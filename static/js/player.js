@@ -26,7 +26,7 @@
   var meta = new Map(); // track id -> {title, artist_name, ...} | {missing: true}
   var metaPending = new Set();
   var streamUrls = new Map(); // track id -> {url, until}
-  var play = null; // the listen being measured: {trackId, durationMs, playedMs, lastPos, reported}
+  var play = null; // the listen being measured: {trackId, durationMs, playedMs, lastPos, lastSeenAt, reported}
   var queueDirty = false, saveTimer = null, saving = null, lastPointerSave = 0, dragging = false, pointerTimer = null;
   var knownChangedAt = null; // changed_at of the server's queue as this tab last saw it
   var pendingSeekS = null, loadSeq = 0;
@@ -107,16 +107,25 @@
   // ---- listens --------------------------------------------------------------------------------------------
   function startPlay(id) {
     var info = meta.get(id);
-    play = { trackId: id, durationMs: info && info.duration_ms, playedMs: 0, lastPos: null, reported: false };
+    play = { trackId: id, durationMs: info && info.duration_ms, playedMs: 0, lastPos: null, lastSeenAt: null, reported: false };
+  }
+  // Where the play head was last seen, and when: a forward step counts as listened only as far as
+  // the wall clock allows, so a busy page whose timeupdates come seconds apart still counts every
+  // second played, and a jump that no playback could make (a seek) counts nothing.
+  function markPosition(pos) {
+    if (!play) return;
+    play.lastPos = pos;
+    play.lastSeenAt = pos === null ? null : performance.now();
   }
   function measure() {
     if (!play || play.trackId !== currentId()) return;
     var pos = audio.currentTime;
     if (play.lastPos !== null && !audio.seeking) {
       var delta = pos - play.lastPos;
-      if (delta > 0 && delta < 2) play.playedMs += delta * 1000;
+      var possible = ((performance.now() - play.lastSeenAt) / 1000) * (audio.playbackRate || 1) + 0.5;
+      if (delta > 0 && delta <= possible) play.playedMs += delta * 1000;
     }
-    play.lastPos = pos;
+    markPosition(pos);
   }
   function listenBody(current) {
     var duration = current.durationMs || (isFinite(audio.duration) ? audio.duration * 1000 : 0);
@@ -674,17 +683,17 @@
       if (pendingSeekS !== null) audio.currentTime = isFinite(audio.duration) ? Math.min(pendingSeekS, Math.max(0, audio.duration - 1)) : pendingSeekS;
       pendingSeekS = null;
       if (play && !play.durationMs && isFinite(audio.duration)) play.durationMs = audio.duration * 1000;
-      if (play) play.lastPos = audio.currentTime;
+      markPosition(audio.currentTime);
       renderTime();
     });
-    audio.addEventListener("seeking", function () { measure(); if (play) play.lastPos = null; });
-    audio.addEventListener("seeked", function () { if (play) play.lastPos = audio.currentTime; renderTime(); savePointerSoon(); });
+    audio.addEventListener("seeking", function () { measure(); markPosition(null); });
+    audio.addEventListener("seeked", function () { markPosition(audio.currentTime); renderTime(); savePointerSoon(); });
     audio.addEventListener("play", function () { sessionStorage.setItem("player.playing", "1"); if (play && play.reported) startPlay(currentId()); renderControls(); });
     audio.addEventListener("pause", function () { if (!audio.ended) sessionStorage.setItem("player.playing", "0"); measure(); renderControls(); if (audio.src) savePointerSoon(); });
     audio.addEventListener("volumechange", renderControls);
     audio.addEventListener("ended", function () {
-      if (play && play.durationMs) play.playedMs = Math.max(play.playedMs, Math.min(play.durationMs, play.playedMs + (audio.duration - (play.lastPos || audio.duration)) * 1000));
-      if (play) play.lastPos = null;
+      measure(); // the last stretch before the end, bounded by the wall clock like every other
+      markPosition(null);
       reportListen(false);
       next(false);
     });
