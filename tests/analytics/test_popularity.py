@@ -34,6 +34,21 @@ def test_track_popularity_counts_7_and_30_days_with_half_life_decay(clickhouse):
     assert rows[1]["score"] == pytest.approx(1.0, rel=1e-9)
 
 
+def test_track_popularity_with_a_window_start_and_a_later_decay_reference(clickhouse):
+    _play(1, 10, 100, AS_OF - timedelta(days=1))
+    _play(1, 10, 101, AS_OF - timedelta(days=3))  # before `since`: outside the window
+    _play(2, 20, 100, AS_OF)
+    flush()
+    since, decay_to = AS_OF - timedelta(days=2), AS_OF + timedelta(hours=12)
+
+    rows = selectors.track_popularity(as_of=AS_OF, since=since, decay_to=decay_to)
+
+    assert [(r["track_id"], r["plays_30d"]) for r in rows] == [(1, 1), (2, 1)]
+    half_day = 2 ** (-0.5 / 7)  # every score scaled by the same factor: the ranking is the default one's
+    assert rows[0]["score"] == pytest.approx(2 ** (-1 / 7) * half_day, rel=1e-9)
+    assert rows[1]["score"] == pytest.approx(half_day, rel=1e-9)
+
+
 def test_track_popularity_rejects_a_non_positive_half_life(clickhouse):
     with pytest.raises(ValueError, match="half_life_days"):
         selectors.track_popularity(as_of=AS_OF, half_life_days=0)
