@@ -10,9 +10,10 @@ from rest_framework.response import Response
 
 from accounts.permissions import CatalogWritePermission
 from jonquils.api.pagination import KeysetPagination
+from jonquils.api.responses import cached_json, cached_json_for_viewer
 
 from . import selectors, services
-from .cache import cached, cached_for_viewer
+from .cache import cached_for_viewer
 from .filters import AlbumFilter, TrackFilter
 from .serializers import (
     AlbumCreateInputSerializer,
@@ -86,7 +87,7 @@ class TrackViewSet(_CatalogViewSet):
         def build():
             return self._page(_filtered(TrackFilter, request, self.get_queryset()), TrackOutputSerializer).data
 
-        return Response(cached_for_viewer(request.user, "track-list", _cache_params(request), build))
+        return cached_json_for_viewer(request.user, "track-list", _cache_params(request), build)
 
     def create(self, request):
         return self._write(TrackCreateInputSerializer, services.track_create, TrackOutputSerializer, created=True)
@@ -95,7 +96,7 @@ class TrackViewSet(_CatalogViewSet):
         def build():
             return TrackOutputSerializer(selectors.track_get(track_id=int(pk), user=request.user)).data
 
-        return Response(cached_for_viewer(request.user, "track-detail", {"id": int(pk)}, build))
+        return cached_json_for_viewer(request.user, "track-detail", {"id": int(pk)}, build)
 
     def update(self, request, pk, partial=False):
         track = selectors.track_get(track_id=int(pk), user=request.user)
@@ -128,7 +129,7 @@ class TrackViewSet(_CatalogViewSet):
             return self._page(selectors.track_popular(period=period), PopularTrackOutputSerializer).data
 
         kwargs = {"timeout": timeout} if timeout else {}
-        return Response(cached("tracks-popular", _cache_params(request), build, **kwargs))
+        return cached_json("tracks-popular", _cache_params(request), build, **kwargs)
 
 
 @extend_schema_view(
@@ -154,7 +155,7 @@ class ArtistViewSet(_CatalogViewSet):
         def build():
             return ArtistDetailOutputSerializer(selectors.artist_detail(artist_id=int(pk), user=request.user)).data
 
-        return Response(cached_for_viewer(request.user, "artist-detail", {"id": int(pk)}, build))
+        return cached_json_for_viewer(request.user, "artist-detail", {"id": int(pk)}, build)
 
     def update(self, request, pk, partial=False):
         artist = selectors.artist_get(artist_id=int(pk), user=request.user)
@@ -200,7 +201,7 @@ class AlbumViewSet(_CatalogViewSet):
         def build():
             return AlbumDetailOutputSerializer(selectors.album_detail(album_id=int(pk), user=request.user)).data
 
-        return Response(cached_for_viewer(request.user, "album-detail", {"id": int(pk)}, build))
+        return cached_json_for_viewer(request.user, "album-detail", {"id": int(pk)}, build)
 
     def update(self, request, pk, partial=False):
         album = selectors.album_get(album_id=int(pk), user=request.user)
@@ -221,4 +222,4 @@ class GenreViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             page = self.paginate_queryset(self.get_queryset())
             return self.get_paginated_response(GenreOutputSerializer(page, many=True).data).data
 
-        return Response(cached("genre-list", _cache_params(request), build))
+        return cached_json("genre-list", _cache_params(request), build)

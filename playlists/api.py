@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.api import ID_REGEX
-from catalog.cache import cached_for_viewer
+from jonquils.api.responses import cached_json_for_viewer
 
 from . import selectors, services
 from .serializers import (
@@ -103,7 +103,7 @@ class PlaylistViewSet(viewsets.GenericViewSet):
             # the catalog version: either makes the cached page unreachable.
             version = {"id": playlist.pk, "updated": playlist.updated_at.isoformat(),
                        "path": request.get_full_path(), "host": request.get_host()}
-            return Response(cached_for_viewer(request.user, "playlist-entries", version, build))
+            return cached_json_for_viewer(request.user, "playlist-entries", version, build)
         entry = services.playlist_track_add(actor=request.user, playlist_id=int(pk), **_valid(PlaylistTrackAddInputSerializer, request.data))
         return Response(PlaylistEntryOutputSerializer(entry).data, status=status.HTTP_201_CREATED)
 

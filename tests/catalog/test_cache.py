@@ -131,3 +131,20 @@ def test_reads_still_answer_when_redis_is_unreachable(settings):
 
     assert response.status_code == 200
     assert [g["name"] for g in response.json()["results"]] == ["Ska"]
+
+
+@pytest.mark.parametrize("path", ["tracks/?ordering=-popularity", "tracks/{track}", "artists/{artist}", "albums/{album}",
+                                  "tracks/popular/", "genres/"])
+def test_a_cache_hit_is_the_rendered_json_byte_for_byte(path, album):
+    """Hits are stored as the rendered body (jonquils.api.responses): no re-encoding, the same bytes."""
+    from django.core.cache import cache
+
+    track = album.tracks.first()
+    url = f"{V1}/" + path.format(track=track.id, artist=album.artist_id, album=album.id)
+    first, second = client_for().get(url), client_for().get(url)
+
+    assert first.status_code == second.status_code == 200
+    assert first["Content-Type"] == second["Content-Type"] == "application/json"
+    assert second.content == first.content and second.json() == first.json()
+    stored = [cache.get(key) for key in cache.keys("api-cache:catalog:*.json:*")]
+    assert stored and all(isinstance(value, bytes) for value in stored)
