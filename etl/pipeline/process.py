@@ -258,8 +258,10 @@ def _load(*, registry_id: int, token: int, facts: FileFacts) -> Track | None:
         uploader = upload.uploader if upload else None
         tags = facts.tags
         album_names = (tags.get("album_artists") or []) if tags["album"] else []  # no album, no album artists
-        _lock_credited_names(uploader=uploader, names=[tags["artist"], *(c["name"] for c in tags.get("artists") or []),
-                                                       *album_names, UNKNOWN_ARTIST])
+        # Only the names this load may find or create: "Unknown artist" only for a file without an
+        # artist tag (taking it for every load made every two loads wait for each other).
+        _lock_credited_names(uploader=uploader, names=[tags["artist"] or UNKNOWN_ARTIST,
+                                                       *(c["name"] for c in tags.get("artists") or []), *album_names])
         artist = _artist_for(uploader=uploader, tag_artist=tags["artist"])
         # The album belongs to its own artists ("Various Artists" of a compilation), not to each
         # track's; an artist's upload stays on the artist's profile.
