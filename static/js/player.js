@@ -29,6 +29,7 @@
   var play = null; // the listen being measured: {trackId, durationMs, playedMs, lastPos, lastSeenAt, reported}
   var queueDirty = false, saveTimer = null, saving = null, lastPointerSave = 0, dragging = false, pointerTimer = null;
   var knownChangedAt = null; // changed_at of the server's queue as this tab last saw it
+  var queueEdits = 0; // how many times this tab changed the queue: a server answer older than an edit is stale
   var pendingSeekS = null, loadSeq = 0;
 
   // ---- small helpers -------------------------------------------------------------------------------------
@@ -165,6 +166,7 @@
     return { track_ids: state.queue.slice(), current_index: state.queue.length ? state.index : 0, position_ms: positionMs(), client: CLIENT };
   }
   function queueChanged() {
+    queueEdits += 1;
     queueDirty = true;
     window.clearTimeout(saveTimer);
     saveTimer = window.setTimeout(flushSave, SAVE_DEBOUNCE_MS);
@@ -605,9 +607,13 @@
   }
 
   function loadFromServer() {
+    var editsBefore = queueEdits;
     return request("GET", "/me/play-queue").then(function (body) {
       state.loadedFromServer = true;
       knownChangedAt = body.changed_at;
+      // The listener pressed play (or edited the queue) while the answer was on its way: what they chose
+      // wins, and the debounced save sends it to the server; applying the answer would empty the player.
+      if (queueEdits !== editsBefore) return;
       state.queue = body.track_ids;
       state.index = Math.min(body.current_index, Math.max(0, body.track_ids.length - 1));
       if (!state.queue.length) { renderNow(); renderQueue(); return; }
@@ -720,7 +726,7 @@
 
   window.JonquilsPlayer = {
     // For tests and other widgets: a read-only look at the state.
-    get state() { return { queue: state.queue.slice(), index: state.index, shuffle: state.shuffle, repeat: state.repeat }; },
+    get state() { return { queue: state.queue.slice(), index: state.index, shuffle: state.shuffle, repeat: state.repeat, loadedFromServer: state.loadedFromServer }; },
     flush: function () { return flushSave(); },
     // Stop talking to the server (tests call it before they tear the page down).
     quiesce: function () { state.authenticated = false; window.clearTimeout(saveTimer); audio.pause(); },

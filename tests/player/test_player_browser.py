@@ -268,6 +268,32 @@ def test_keyboard_shortcuts_search_and_the_shortcuts_dialog(signed_in, live_serv
     assert not page.evaluate("() => document.getElementById('player-audio').paused")
 
 
+def test_play_pressed_before_the_saved_queue_arrives_is_not_undone_by_its_late_answer(signed_in, live_server):
+    page = signed_in
+    first = playable_track(title="Early Bird", duration_s=30)
+    second = playable_track(title="Second", duration_s=30, album=first.album)
+    held = []  # the page's first read of the saved queue
+
+    def hold_the_first_queue_read(route):
+        if route.request.method == "GET" and not held:
+            held.append(route)
+        else:
+            route.continue_()
+    page.route("**/api/v1/me/play-queue", hold_the_first_queue_read)
+    open_page(page, live_server)
+    while not held:
+        page.wait_for_timeout(50)
+    stale = held[0].fetch()  # the server's answer as it was before play: an empty queue
+    page.get_by_role("button", name="Play all").click()
+    wait_playing(page)
+    held[0].fulfill(response=stale)  # ...arriving late, after play was pressed
+    page.wait_for_function("() => window.JonquilsPlayer.state.loadedFromServer === true")
+
+    assert player_state(page)["queue"] == [first.id, second.id]
+    assert page.get_by_role("button", name="Next track").is_enabled()
+    assert _server_queue(page, live_server)["track_ids"] == [first.id, second.id]
+
+
 def test_a_skip_and_a_closed_page_are_each_one_partial_listen(signed_in, live_server):
     page = signed_in
     first = playable_track(title="Skipped", duration_s=30)
