@@ -5,10 +5,12 @@ in several scripts, ~15 % of tracks with 2-3 credits (position 0 = the main arti
 ready with its audio features, dense playlist positions, listens Zipf-skewed over tracks and users
 across the last 365 days, and popularity ordered like the listens.
 
-Search columns: the search triggers are disabled during the load and run once afterwards, set-based,
-through `UPDATE ... SET title = title` — the triggers stay the one rule, and a credit row no longer
-re-touches its track once per row (search/migrations/0002). The secondary indexes of the big tables
-are dropped around the load and rebuilt once.
+Every track row is written once: tracks, their credits and the listens are staged in temporary
+tables first, so the INSERT into `tracks` already carries each row's popularity and search columns
+(bench/seed_search.py: the search triggers' expressions, checked against the triggers by the tests).
+Updating 1M rows afterwards rewrote the table twice, which took most of an hour. The search triggers
+are disabled during the load, and the secondary indexes of the big tables are dropped around it and
+rebuilt once.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from django.db import connection, transaction
 
 from .seed_media import StoredAudio, register_seed_audio, store_seed_audio
 from .seed_names import RARE_WORD, SEARCH_TERMS, TYPO_ARTIST, vocabulary
+from .seed_search import album_search_vector, search_text, track_search_vector
 
 VOCABULARY_SIZE = 20_000
 BENCH_PASSWORD = "bench-password"
@@ -110,6 +113,7 @@ def seed_dataset(params: SeedParams, *, clickhouse, report_path: Path | None = N
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute("SELECT setseed(%s)", [((params.seed % 1000) / 1000.0) * 2 - 1])
         cur.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        cur.execute("SET LOCAL work_mem = '256MB'")  # the staged tables' joins and counts hash in memory
         # Foreign keys are deferred to commit; checked per statement, no check is pending when the
         # search triggers are switched back on (ALTER TABLE refuses with pending trigger events).
         cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
@@ -121,16 +125,16 @@ def seed_dataset(params: SeedParams, *, clickhouse, report_path: Path | None = N
         phase("vocabulary", _vocabulary, cur, params)
         phase("artists", _artists, cur, params)
         phase("albums", _albums, cur, params)
-        phase("tracks", _tracks, cur, params, audio)
-        register_seed_audio(cur, audio)
-        phase("credits", _credits, cur, params)
+        phase("tracks", _stage_tracks, cur, params, audio)
+        phase("credits", _stage_credits, cur)
         phase("users", _users, cur, params)
+        phase("listens", _stage_listens, cur, params)
+        phase("track_rows", _insert_tracks, cur)
+        register_seed_audio(cur, audio)
         phase("playlists", _playlists, cur, params)
-        phase("listens", _listens, cur, params)
-        phase("popularity", _popularity, cur)
+        phase("listen_rows", _insert_listens, cur)
         for table in TRIGGERED_TABLES:
             cur.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
-        phase("search_columns", _search_columns, cur)
         phase("indexes", _recreate_indexes, cur, indexes)
     with transaction.atomic(), connection.cursor() as cur:
         phase("clickhouse_listens", lambda: result.counts.update(clickhouse_events=load_listens(cur.cursor, clickhouse)))
@@ -200,55 +204,94 @@ def _artists(cur, params: SeedParams) -> None:
 
 
 def _albums(cur, params: SeedParams) -> None:
-    cur.execute("""
-        INSERT INTO albums (artist_id, title, release_date, cover_image, created_at, updated_at)
-        SELECT a.lo + (g - 1) %% a.n, initcap(pg_temp.word() || CASE WHEN g %% 2 = 0 THEN ' ' || pg_temp.word() ELSE '' END),
-               date '1960-01-01' + (g * 7919 %% 24000)::int, '', now(), now()
-          FROM generate_series(1::bigint, %s) g, (SELECT min(id) lo, count(*) n FROM artists) a ORDER BY g""", [params.albums])
+    """Album g belongs to artist (g mod artists), its only credit; so the search columns carry that one name."""
+    cur.execute(f"""
+        INSERT INTO albums (artist_id, title, release_date, cover_image, created_at, updated_at,
+                            search_vector, search_text)
+        SELECT s.artist_id, s.title, s.release_date, '', now(), now(),
+               {album_search_vector("s.title", "ar.name")}, {search_text("s.title", "ar.name")}
+          FROM (SELECT g, a.lo + (g - 1) %% a.n AS artist_id, date '1960-01-01' + (g * 7919 %% 24000)::int AS release_date,
+                       initcap(pg_temp.word() || CASE WHEN g %% 2 = 0 THEN ' ' || pg_temp.word() ELSE '' END) AS title
+                  FROM generate_series(1::bigint, %s) g, (SELECT min(id) lo, count(*) n FROM artists) a) s
+          JOIN artists ar ON ar.id = s.artist_id
+         ORDER BY s.g""", [params.albums])
     cur.execute("INSERT INTO album_artists (album_id, artist_id, position) SELECT id, artist_id, 0 FROM albums ORDER BY id")
 
 
-def _tracks(cur, params: SeedParams, audio: list[StoredAudio]) -> None:
-    """Track g belongs to album (g mod albums), its artist is the album's (like a tagged upload); its file is audio[g mod n]."""
+TRACK_COLUMNS = ("id, artist_id, album_id, genre_id, title, track_number, disc_number, duration_ms, file_path, "
+                 "file_size, mime_type, checksum, tempo, energy, valence, loudness_db, feature_vector, "
+                 "genre_confidence, audio_format, album_artist_name, processing_status, processing_error, "
+                 "created_at, updated_at")
+
+
+def _stage_tracks(cur, params: SeedParams, audio: list[StoredAudio]) -> None:
+    """seed_tracks: track g (id reserved from the table's sequence) belongs to album (g mod albums), its artist is
+    the album's (like a tagged upload); its file is audio[g mod n]."""
     files = [[slot, a.key, a.file_size, a.checksum, a.mime_type, a.audio_format, a.duration_ms]
              for slot, a in enumerate(audio)]
     cur.execute("CREATE TEMP TABLE seed_audio (slot int PRIMARY KEY, key text, size bigint, checksum text, "
                 "mime text, fmt text, ms int) ON COMMIT DROP")
     cur.execute("INSERT INTO seed_audio SELECT (f->>0)::int, f->>1, (f->>2)::bigint, f->>3, f->>4, f->>5, (f->>6)::int "
                 "FROM jsonb_array_elements(%s::jsonb) f", [json.dumps(files)])
+    cur.execute("SELECT nextval(pg_get_serial_sequence('tracks', 'id'))")
+    first_id = cur.fetchone()[0]
+    cur.execute("SELECT setval(pg_get_serial_sequence('tracks', 'id'), %s)", [first_id + params.tracks - 1])
     cur.execute("""
-        INSERT INTO tracks (artist_id, album_id, genre_id, title, track_number, disc_number, duration_ms, file_path,
-                            file_size, mime_type, checksum, popularity, tempo, energy, valence, loudness_db,
-                            feature_vector, genre_confidence, audio_format, album_artist_name, processing_status,
-                            processing_error, created_at, updated_at)
-        SELECT al.artist_id, al.id, ge.lo + g %% ge.n,
+        CREATE TEMP TABLE seed_tracks ON COMMIT DROP AS
+        SELECT %s + g - 1 AS id, al.artist_id, al.id AS album_id, ge.lo + g %% ge.n AS genre_id,
                CASE WHEN g %% 97 = 0 THEN initcap(%s || ' ' || pg_temp.word())
                     WHEN g %% 5 = 0 THEN initcap(pg_temp.word() || ' ' || pg_temp.word() || ' ' || pg_temp.word()
                                                  || ' (' || pg_temp.word() || ' ' || pg_temp.word() || ' remix)')
-                    ELSE initcap(pg_temp.word() || CASE WHEN g %% 2 = 0 THEN ' ' || pg_temp.word() ELSE '' END) END,
-               1 + (g / al_n.n) %% 20, 1, au.ms, au.key, au.size, au.mime, au.checksum, 0,
-               60 + (g %% 120), (g %% 100) / 100.0, (g * 31 %% 100) / 100.0, -20 + (g %% 15),
-               ARRAY[(g %% 100) / 100.0, (g * 7 %% 100) / 100.0, (g * 13 %% 100) / 100.0]::float8[],
-               NULL, au.fmt, '', 'ready', '', now() - make_interval(mins => (g %% 500000)::int), now()
+                    ELSE initcap(pg_temp.word() || CASE WHEN g %% 2 = 0 THEN ' ' || pg_temp.word() ELSE '' END) END AS title,
+               1 + (g / al_n.n) %% 20 AS track_number, 1 AS disc_number, au.ms AS duration_ms, au.key AS file_path,
+               au.size AS file_size, au.mime AS mime_type, au.checksum,
+               60 + (g %% 120) AS tempo, (g %% 100) / 100.0 AS energy, (g * 31 %% 100) / 100.0 AS valence,
+               -20 + (g %% 15) AS loudness_db,
+               ARRAY[(g %% 100) / 100.0, (g * 7 %% 100) / 100.0, (g * 13 %% 100) / 100.0]::float8[] AS feature_vector,
+               NULL::float8 AS genre_confidence, au.fmt AS audio_format, ''::text AS album_artist_name,
+               'ready'::text AS processing_status, ''::text AS processing_error,
+               now() - make_interval(mins => (g %% 500000)::int) AS created_at, now() AS updated_at
           FROM generate_series(1::bigint, %s) g
           CROSS JOIN (SELECT min(id) lo, count(*) n FROM genres) ge
           CROSS JOIN (SELECT count(*) n FROM albums) al_n
           JOIN albums al ON al.id = (SELECT min(id) FROM albums) + (g - 1) %% al_n.n
           JOIN seed_audio au ON au.slot = (g - 1) %% %s
-         ORDER BY g""", [RARE_WORD, params.tracks, len(audio)])
+         ORDER BY g""", [first_id, RARE_WORD, params.tracks, len(audio)])
+    cur.execute("ALTER TABLE seed_tracks ADD PRIMARY KEY (id)")
 
 
-def _credits(cur, params: SeedParams) -> None:
-    """Position 0 for every track (its own artist); ~15 % get 1-2 featured artists."""
-    cur.execute("INSERT INTO track_artists (track_id, artist_id, position, role) "
-                "SELECT id, artist_id, 0, 'main' FROM tracks ORDER BY id")
+def _stage_credits(cur) -> None:
+    """seed_credits: position 0 for every track (its own artist); ~15 % get 1-2 featured artists."""
     cur.execute("""
-        INSERT INTO track_artists (track_id, artist_id, position, role)
+        CREATE TEMP TABLE seed_credits ON COMMIT DROP AS
+        SELECT id AS track_id, artist_id, 0 AS position, 'main'::text AS role FROM seed_tracks
+        UNION ALL
         SELECT t.id, a.lo + (t.artist_id - a.lo + k * 7 + 1) % a.n, k, 'featured'
-          FROM tracks t CROSS JOIN (SELECT min(id) lo, count(*) n FROM artists) a
+          FROM seed_tracks t CROSS JOIN (SELECT min(id) lo, count(*) n FROM artists) a
           CROSS JOIN generate_series(1, 2) k
-         WHERE a.n > 2 AND t.id % 20 < 3 AND (k = 1 OR t.id % 2 = 0)
-         ORDER BY t.id, k""")
+         WHERE a.n > 2 AND t.id % 20 < 3 AND (k = 1 OR t.id % 2 = 0)""")
+
+
+def _insert_tracks(cur) -> None:
+    """The tracks, each row once with its popularity (its staged listens) and search columns, then their credits."""
+    names = "concat_ws(' ', ar.name, cr.credited)"  # the owner's name, then the other credited artists'
+    cur.execute(f"""
+        INSERT INTO tracks ({TRACK_COLUMNS}, popularity, search_vector, search_text)
+        SELECT {", ".join("t." + c.strip() for c in TRACK_COLUMNS.split(","))}, coalesce(p.plays, 0),
+               {track_search_vector("t.title", names, "al.title", "ge.name")}, {search_text("t.title", names)}
+          FROM seed_tracks t
+          LEFT JOIN artists ar ON ar.id = t.artist_id
+          LEFT JOIN albums al ON al.id = t.album_id
+          LEFT JOIN genres ge ON ge.id = t.genre_id
+          LEFT JOIN (SELECT c.track_id, string_agg(a.name, ' ' ORDER BY c.position) AS credited
+                       FROM seed_credits c JOIN seed_tracks st ON st.id = c.track_id
+                       JOIN artists a ON a.id = c.artist_id
+                      WHERE c.artist_id <> st.artist_id GROUP BY c.track_id) cr ON cr.track_id = t.id
+          LEFT JOIN (SELECT track_id, count(*)::float8 AS plays FROM seed_listens GROUP BY track_id) p
+                 ON p.track_id = t.id
+         ORDER BY t.id""")
+    cur.execute("INSERT INTO track_artists (track_id, artist_id, position, role) "
+                "SELECT track_id, artist_id, position, role FROM seed_credits ORDER BY track_id, position")
 
 
 def _users(cur, params: SeedParams) -> None:
@@ -286,31 +329,26 @@ def _playlists(cur, params: SeedParams) -> None:
          ORDER BY p.id, k""", [params.big_playlists, params.big_playlist_size])
 
 
-def _listens(cur, params: SeedParams) -> None:
-    """Listens Zipf over tracks (rank = id order) and users, spread over the last 365 days."""
+LISTEN_COLUMNS = "user_id, track_id, played_at, play_duration_ms, completion_percentage, platform, device_type"
+
+
+def _stage_listens(cur, params: SeedParams) -> None:
+    """seed_listens: Zipf over tracks (rank = id order) and users, spread over the last 365 days."""
     cur.execute("""
-        INSERT INTO listening_history (user_id, track_id, played_at, play_duration_ms, completion_percentage,
-                                       platform, device_type)
-        SELECT u.lo + pg_temp.zipf(u.n) - 1, t.lo + pg_temp.zipf(t.n) - 1,
-               now() - interval '11 minutes' - make_interval(secs => random() * 365 * 86400),
-               d.ms, d.ms * 100.0 / 200000, (ARRAY['web', 'ios', 'android', 'desktop', 'subsonic'])[1 + g %% 5],
-               (ARRAY['desktop', 'mobile', 'tablet', 'speaker', 'car'])[1 + g %% 5]
+        CREATE TEMP TABLE seed_listens ON COMMIT DROP AS
+        SELECT u.lo + pg_temp.zipf(u.n) - 1 AS user_id, t.lo + pg_temp.zipf(t.n) - 1 AS track_id,
+               now() - interval '11 minutes' - make_interval(secs => random() * 365 * 86400) AS played_at,
+               d.ms AS play_duration_ms, d.ms * 100.0 / 200000 AS completion_percentage,
+               (ARRAY['web', 'ios', 'android', 'desktop', 'subsonic'])[1 + g %% 5] AS platform,
+               (ARRAY['desktop', 'mobile', 'tablet', 'speaker', 'car'])[1 + g %% 5] AS device_type
           FROM generate_series(1::bigint, %s) g
           CROSS JOIN (SELECT min(id) lo, count(*) n FROM users) u
-          CROSS JOIN (SELECT min(id) lo, count(*) n FROM tracks) t
+          CROSS JOIN (SELECT min(id) lo, count(*) n FROM seed_tracks) t
           CROSS JOIN LATERAL (SELECT (g * 7919 %% 200001)::int AS ms) d""", [params.listens])
 
 
-def _popularity(cur) -> None:
-    cur.execute("""
-        UPDATE tracks t SET popularity = s.plays FROM (
-            SELECT track_id, count(*)::float8 AS plays FROM listening_history GROUP BY track_id) s
-         WHERE s.track_id = t.id""")
-
-
-def _search_columns(cur) -> None:
-    cur.execute("UPDATE albums SET title = title")
-    cur.execute("UPDATE tracks SET title = title")
+def _insert_listens(cur) -> None:
+    cur.execute(f"INSERT INTO listening_history ({LISTEN_COLUMNS}) SELECT {LISTEN_COLUMNS} FROM seed_listens")
 
 
 def _bench_users(result: SeedResult, params: SeedParams) -> None:

@@ -38,7 +38,7 @@ def test_counts_follow_the_issues_proportions(seeded):
     assert result.counts["tracks"] == 300 and result.counts["artists"] == 30 and result.counts["albums"] == 60
     assert result.counts["users"] == 30 + 2  # plus bench and bench-admin
     assert result.counts["listens"] == 3000 and result.counts["playlists"] == 30
-    assert set(report["seconds"]) >= {"total", "tracks", "listens", "search_columns"}
+    assert set(report["seconds"]) >= {"total", "tracks", "listens", "track_rows", "listen_rows"}
     assert report["bench_user"]["username"] == "bench" and report["bench_user"]["subsonic_password"]
     assert len(report["sample"]["track_ids"]) > 50 and report["sample"]["search_terms"]["rare"]
 
@@ -54,6 +54,29 @@ def test_credits_positions_and_features_look_like_the_etls(seeded):
     assert _one("SELECT count(*) FROM (SELECT playlist_id FROM playlist_tracks GROUP BY playlist_id "
                 "HAVING min(position) <> 0 OR max(position) <> count(*) - 1) s")[0] == 0
     assert _one("SELECT count(*) FROM tracks WHERE search_vector IS NULL")[0] == 0
+
+
+def test_the_seeded_search_columns_are_what_the_search_triggers_write(seeded):
+    """The seed computes them itself (bench/seed_search.py); the triggers are the rule, so running them changes nothing."""
+    assert _one("SELECT count(*) FROM tracks t JOIN track_artists c ON c.track_id = t.id AND c.artist_id <> t.artist_id")[0]
+    with connection.cursor() as cur:
+        for table in ("tracks", "albums"):
+            cur.execute(f"CREATE TEMP TABLE seeded_{table} AS SELECT id, search_vector, search_text FROM {table}")
+            cur.execute(f"UPDATE {table} SET title = title")  # fires the BEFORE trigger on every row
+            cur.execute(f"SELECT count(*), count(*) FILTER (WHERE s.search_vector IS DISTINCT FROM t.search_vector "
+                        f"OR s.search_text IS DISTINCT FROM t.search_text) FROM {table} t JOIN seeded_{table} s USING (id)")
+            rows, differing = cur.fetchone()
+            assert rows == {"tracks": 300, "albums": 60}[table] and differing == 0, table
+
+
+def test_popularity_is_each_tracks_seeded_listens_and_new_rows_get_fresh_ids(seeded):
+    from tests.factories import TrackFactory
+
+    assert _one("SELECT count(*) FROM tracks t WHERE t.popularity <> "
+                "(SELECT count(*) FROM listening_history l WHERE l.track_id = t.id)")[0] == 0
+    assert _one("SELECT count(*) FROM tracks WHERE popularity > 0")[0] > 50
+    seeded_max = _one("SELECT max(id) FROM tracks")[0]
+    assert TrackFactory().pk > seeded_max  # the seed moved the id sequence past the ids it chose
 
 
 def test_monitoring_data_quality_checks_stay_quiet(seeded):
