@@ -390,12 +390,19 @@
     }
   }
   function coverUrl(id, size) { return api() + "/tracks/" + id + "/cover?size=" + size; }
+  // A transparent image of our own (CSP: images from 'self'): an img whose load failed, or that has no src,
+  // shows the browser's broken-image glyph over the placeholder gradient
+  function showPlaceholderCover() {
+    var blank = el.cover.dataset.blankSrc;
+    el.cover.classList.add("is-placeholder");
+    if (blank && el.cover.getAttribute("src") !== blank) el.cover.src = blank;
+  }
   function renderNow() {
     var id = currentId(), info = id && meta.get(id);
     root.classList.toggle("is-empty", !id);
     if (!id) {
       el.title.textContent = t.nothing; el.title.removeAttribute("href"); el.artist.textContent = ""; el.artist.removeAttribute("href");
-      el.cover.classList.add("is-placeholder");
+      showPlaceholderCover(); el.cover.dataset.trackId = "";
       renderControls(); renderTime();
       return;
     }
@@ -653,7 +660,8 @@
     if (localStorage.getItem("player.volume") !== null && volume >= 0 && volume <= 1) audio.volume = volume;
     audio.muted = localStorage.getItem("player.muted") === "1";
 
-    el.cover.addEventListener("error", function () { el.cover.classList.add("is-placeholder"); el.cover.removeAttribute("src"); el.cover.dataset.trackId = ""; });
+    // The track id stays recorded, so a track without a cover is not asked for again on every render
+    el.cover.addEventListener("error", showPlaceholderCover);
     el.play.addEventListener("click", togglePlay);
     el.prev.addEventListener("click", previous);
     el.next.addEventListener("click", function () { next(true); });

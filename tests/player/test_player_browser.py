@@ -17,9 +17,14 @@ def test_playback_survives_four_boosted_navigations_and_back(signed_in, live_ser
     track = playable_track(title="Long Road", duration_s=40)
     open_page(page, live_server)
     page.evaluate("() => { window.__sameDocument = true; }")
+    cover_requests = []
+    page.on("request", lambda request: cover_requests.append(request.url) if "/cover" in request.url else None)
 
     page.get_by_role("button", name="Play Long Road").click()
     wait_playing(page)
+    # The track has no cover: the placeholder shows, with no broken-image glyph (an img with a source that loads)
+    page.wait_for_function("() => document.querySelector('#player [data-role=cover]').classList.contains('is-placeholder')")
+    assert page.evaluate("() => { const c = document.querySelector('#player [data-role=cover]'); return c.complete && c.naturalWidth > 0 && c.src.endsWith('blank-cover.svg'); }")
     page.evaluate("() => { document.getElementById('player-audio').__tag = 'the-one'; }")
     assert page.locator("#player [data-role=title]").inner_text() == "Long Road"
 
@@ -43,6 +48,8 @@ def test_playback_survives_four_boosted_navigations_and_back(signed_in, live_ser
         last = current_time(page)
     assert page.locator("li.track-row.is-playing").get_attribute("data-track-id") == str(track.id)
     assert page.evaluate("() => navigator.mediaSession.metadata && navigator.mediaSession.metadata.title") == "Long Road"
+    # Renders on every navigation do not ask again for the cover the track does not have
+    assert [url for url in cover_requests if "size=64" in url] == [f"{live_server.url}/api/v1/tracks/{track.id}/cover?size=64"]
 
 
 def _server_queue(page, live_server) -> dict:
