@@ -131,6 +131,10 @@ def growth_section(runs) -> Section | None:
     return section
 
 
+def _seconds(value) -> str:
+    return f"{value:.0f} s" if isinstance(value, (int, float)) else "–"
+
+
 def _over(value, base) -> str | None:
     if not isinstance(value, (int, float)) or not isinstance(base, (int, float)) or not base:
         return None
@@ -147,12 +151,14 @@ def _notes_md() -> list[str]:
 def markdown(runs, *, command: str, duration_s: float, smoke: bool, seeds: dict[int, dict]) -> str:
     lines = header(command=command, duration_s=duration_s, smoke=smoke)
     lines += ["## Catalogs", "", "| tracks asked | " + " | ".join(
-        ("tracks", "artists", "albums", "users", "listens", "playlists", "playlist_entries")) + " | ran for |",
-        "|" + "---|" * 9]
+        ("tracks", "artists", "albums", "users", "listens", "playlists", "playlist_entries")) + " | seeded in | ran for |",
+        "|" + "---|" * 10]
     for run in runs:
-        counts = seeds.get(run.tracks, {}).get("counts", {})
+        seed = seeds.get(run.tracks) or {}
+        counts, seeded_s = seed.get("counts", {}), seed.get("seconds", {}).get("total")
         lines.append(f"| {run.tracks:,} | " + " | ".join(cell(counts.get(k)) for k in (
-            "tracks", "artists", "albums", "users", "listens", "playlists", "playlist_entries")) + f" | {run.seconds:.0f} s |")
+            "tracks", "artists", "albums", "users", "listens", "playlists", "playlist_entries"))
+            + f" | {_seconds(seeded_s)} | {run.seconds:.0f} s |")
     lines.append("")
     largest = runs[-1] if runs else None
     if largest is not None:

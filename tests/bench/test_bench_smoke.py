@@ -75,6 +75,8 @@ def test_smoke_run_writes_every_section_without_errors_and_stops_its_servers(tmp
     assert done.returncode == 0, done.stderr[-3000:]
     markdown = out.read_text()
     assert "- commit: " in markdown and "- machine: " in markdown and "1000000/min" in markdown
+    # and the catalog row says how long its seed took and how long the run at that size took
+    assert re.search(r"^\| 300 \| 300 \|.*\| [0-9]+ s \| [0-9]+ s \|$", markdown, re.M), markdown[:2000]
     tables = _tables(markdown)
     assert not [title for title in tables if title.endswith("(failed)")], markdown
     for title in SECTIONS:
