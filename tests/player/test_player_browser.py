@@ -23,8 +23,8 @@ def test_playback_survives_four_boosted_navigations_and_back(signed_in, live_ser
     page.get_by_role("button", name="Play Long Road").click()
     wait_playing(page)
     # The track has no cover: the placeholder shows, with no broken-image glyph (an img with a source that loads)
-    page.wait_for_function("() => document.querySelector('#player [data-role=cover]').classList.contains('is-placeholder')")
-    assert page.evaluate("() => { const c = document.querySelector('#player [data-role=cover]'); return c.complete && c.naturalWidth > 0 && c.src.endsWith('blank-cover.svg'); }")
+    page.wait_for_function("() => { const c = document.querySelector('#player [data-role=cover]'); return c.classList.contains('is-placeholder') && c.src.endsWith('blank-cover.svg') && c.complete; }")
+    assert page.evaluate("() => document.querySelector('#player [data-role=cover]').naturalWidth") > 0
     page.evaluate("() => { document.getElementById('player-audio').__tag = 'the-one'; }")
     assert page.locator("#player [data-role=title]").inner_text() == "Long Road"
 

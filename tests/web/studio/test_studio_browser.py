@@ -177,7 +177,10 @@ def test_create_an_album_with_a_cover(page, csp_live_server, artist_user, artist
     album = Album.objects.get(title="Night Drive", artist=artist)
     assert album.cover_image
     row = page.locator(f"tr[data-album-id='{album.pk}']")
-    assert row.locator("img").evaluate("img => img.complete && img.naturalWidth") == 600
+    cover_img = row.locator("img")
+    # the row lands with the toast; its cover loads after it (a failed load is complete too, with width 0)
+    page.wait_for_function("img => img.complete", arg=cover_img.element_handle())
+    assert cover_img.evaluate("img => img.naturalWidth") == 600
     assert_accessible(page, where="studio albums")
     snap(page, "studio-albums")
     assert_no_csp_violations(page)
