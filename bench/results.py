@@ -158,7 +158,7 @@ def markdown(runs, *, command: str, duration_s: float, smoke: bool, seeds: dict[
         counts, seeded_s = seed.get("counts", {}), seed.get("seconds", {}).get("total")
         lines.append(f"| {run.tracks:,} | " + " | ".join(cell(counts.get(k)) for k in (
             "tracks", "artists", "albums", "users", "listens", "playlists", "playlist_entries"))
-            + f" | {_seconds(seeded_s)} | {run.seconds:.0f} s |")
+            + f" | {_seconds(seeded_s)} | {_seconds(run.seconds)} |")
     lines.append("")
     largest = runs[-1] if runs else None
     if largest is not None:
