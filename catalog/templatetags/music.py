@@ -66,6 +66,12 @@ def duration(ms) -> str:
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
 
 
+@register.simple_tag
+def cover_hues() -> int:
+    """How many placeholder colours there are, for the player's script (it colours the bar's cover the same way)."""
+    return HUES
+
+
 @register.filter
 def hue(value) -> str:
     """A stable placeholder colour class for an id (covers that are missing still look designed)."""

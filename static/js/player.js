@@ -397,6 +397,11 @@
     el.cover.classList.add("is-placeholder");
     if (blank && el.cover.getAttribute("src") !== blank) el.cover.src = blank;
   }
+  // The placeholder colour of the track rows (catalog/templatetags/music.py `hue`: the album's id, else the track's)
+  function coverHue(id, info) {
+    var hues = Number(root.dataset.coverHues) || 1, key = info && !info.missing && info.album_id != null ? info.album_id : id;
+    return "hue-" + (key % hues);
+  }
   function renderNow() {
     var id = currentId(), info = id && meta.get(id);
     root.classList.toggle("is-empty", !id);
@@ -414,6 +419,11 @@
       if (window.htmx) window.htmx.process(el.title.parentElement);
     } else {
       el.title.textContent = info && info.missing ? t.unavailable : t.loading;
+    }
+    var hue = coverHue(id, info);
+    if (el.cover.dataset.hue !== hue) {
+      if (el.cover.dataset.hue) el.cover.classList.remove(el.cover.dataset.hue);
+      el.cover.classList.add(hue); el.cover.dataset.hue = hue;
     }
     if (el.cover.dataset.trackId !== String(id)) {
       el.cover.dataset.trackId = String(id);

@@ -69,6 +69,16 @@ def test_playback_survives_the_real_pages_and_back_under_csp(browser_page, csp_l
         titles.append(_h1(page))
         last = current_time(page)
     assert_no_csp_violations(page)
+    # the track has no cover: the bar's placeholder is in the colour of its row's (by album), not a colour of its own
+    page.wait_for_function("() => document.querySelector('#player [data-role=cover]').classList.contains('is-placeholder')")
+    hues = page.evaluate(f"""() => [document.querySelector('.track-row[data-track-id="{first.id}"] .cover'),
+                                    document.querySelector('#player [data-role=cover]')]
+                                   .map(node => [...node.classList].filter(name => name.startsWith('hue-')))""")
+    assert hues[0] == hues[1] == [f"hue-{first.album_id % 12}"], hues
+    colours = page.evaluate(f"""() => [document.querySelector('.track-row[data-track-id="{first.id}"] .cover'),
+                                       document.querySelector('#player [data-role=cover]')]
+                                      .map(node => getComputedStyle(node).backgroundImage)""")
+    assert colours[0] == colours[1] and "gradient" in colours[0], colours
 
     page.get_by_role("button", name="Queue", exact=True).click()
     page.wait_for_selector("#player [data-role=queue-list] li")
