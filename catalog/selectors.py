@@ -266,13 +266,6 @@ BROWSE_PAGE_SIZE = 48
 NO_DATE = ALBUM_NO_DATE  # albums without a release date sort as the oldest (catalog.models, its index)
 
 
-def tracks_for_listener(tracks: QuerySet[Track], *, user) -> QuerySet[Track]:
-    """Tracks with `is_favorite` for this listener (False for visitors): what every track row shows."""
-    from playlists.selectors import tracks_with_favorite_flag
-
-    return tracks_with_favorite_flag(tracks, user=user)
-
-
 def albums_with_cover(albums: QuerySet[Album]) -> QuerySet[Album]:
     """Annotate `cover_track_id`: the album's first ready track, whose cover the album card shows (same query)."""
     first = Track.objects.playable().filter(album=OuterRef("pk")).order_by(*ALBUM_TRACK_ORDER).values("pk")[:1]
@@ -316,49 +309,9 @@ def album_years() -> list[int]:
     ]
 
 
-def artist_page_data(*, artist_id: int, user, top: int = 10) -> dict:
-    """An artist, their most popular tracks and their albums (Artist.DoesNotExist when unknown)."""
-    artist = artist_detail(artist_id=artist_id, user=user)
-    tracks = list(tracks_for_listener(artist_tracks(artist=artist, user=user), user=user)[:top])
-    play_all = list(artist_tracks(artist=artist, user=user).values_list("pk", flat=True)[:200])
-    return {"artist": artist, "top_tracks": tracks, "albums": list(albums_with_cover(artist_albums(artist=artist, user=user))),
-            "play_all_ids": ",".join(map(str, play_all))}
-
-
-def album_page_data(*, album_id: int, user) -> dict:
-    """An album with its tracks in disc/track order and their total duration (Album.DoesNotExist)."""
-    tracks = tracks_for_listener(
-        with_credits(Track.objects.visible_to(user).select_related("artist", "album", "genre").order_by(*ALBUM_TRACK_ORDER)),
-        user=user,
-    )
-    album = (
-        albums_with_credits(Album.objects.visible_to(user).select_related("artist"))
-        .prefetch_related(Prefetch("tracks", queryset=tracks, to_attr="ordered_tracks"))
-        .get(pk=album_id)
-    )
-    discs = {track.disc_number or 1 for track in album.ordered_tracks}
-    return {
-        "album": album, "tracks": album.ordered_tracks, "multi_disc": len(discs) > 1,
-        "total_ms": sum(track.duration_ms or 0 for track in album.ordered_tracks),
-    }
-
-
-def genre_page_data(*, genre_id: int, user, top: int = 20) -> dict:
-    """A genre's most popular tracks and the artists behind its 200 most popular ones."""
-    genre = Genre.objects.get(pk=genre_id)
-    in_genre = _track_base(user).filter(genre=genre).order_by("-popularity", "id")
-    tracks = list(tracks_for_listener(in_genre, user=user)[:top])
-    leading = in_genre.values("artist_id")[:200]
-    artists = list(Artist.objects.visible_to(user).filter(pk__in=leading).order_by("name", "id")[:24])
-    return {"genre": genre, "tracks": tracks, "artists": artists}
-
-
-def track_page_data(*, track_id: int, user) -> dict:
-    """A track and more by the same artist (Track.DoesNotExist when the user may not see it)."""
-    track = tracks_for_listener(_track_base(user), user=user).get(pk=track_id)
-    more = list(tracks_for_listener(artist_tracks(artist=track.artist, user=user).exclude(pk=track.pk),
-                                    user=user)[:8])
-    return {"track": track, "more_by_artist": more}
+def genre_tracks(*, genre: Genre, user) -> QuerySet[Track]:
+    """A genre's tracks the user may see, most popular first."""
+    return _track_base(user).filter(genre=genre).order_by("-popularity", "id")
 
 
 # --- the artists' studio (catalog/studio_views.py): only the signed-in artist's own rows ---------------

@@ -7,12 +7,10 @@ from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST, require_safe
 
-from analytics.selectors.history import recently_played_tracks
 from jonquils.pages import redirect_after_post, safe_next, wants_fragment
 from playlists import services as playlist_services
 
-from . import selectors
-from .cache import cached
+from . import page_data, selectors
 from .models import Album, Artist, Genre, Track
 
 INDEX_LETTERS = ["#", *"ABCDEFGHIJKLMNOPQRSTUVWXYZ"]
@@ -26,23 +24,10 @@ def _page(request, template: str, context: dict, *, fragment: str | None = None,
     return response
 
 
-def _popular_week_ids() -> list[int]:
-    return cached("page-popular-week", {}, lambda: list(
-        selectors.track_popular(period="week").values_list("pk", flat=True)[:10]), timeout=60)
-
-
 @require_safe
 def home(request):
     """New releases, popular this week, recently played (mine), genres."""
-    ids = _popular_week_ids()
-    popular = selectors.tracks_for_listener(selectors.track_list(user=request.user).filter(pk__in=ids), user=request.user)
-    order = {pk: index for index, pk in enumerate(ids)}
-    context = {
-        "new_releases": selectors.album_newest(limit=12, user=request.user),
-        "popular": sorted(popular, key=lambda track: order[track.pk]),
-        "recent": recently_played_tracks(user=request.user) if request.user.is_authenticated else [],
-        "genres": list(selectors.genre_list()[:18]),
-    }
+    context = page_data.home(user=request.user)
     return _page(request, "catalog/home.html", context)
 
 
@@ -83,7 +68,7 @@ def browse_genres(request):
 @require_safe
 def artist(request, artist_id: int):
     try:
-        context = selectors.artist_page_data(artist_id=artist_id, user=request.user)
+        context = page_data.artist(artist_id=artist_id, user=request.user)
     except Artist.DoesNotExist:
         raise Http404
     return _page(request, "catalog/artist.html", context)
@@ -92,7 +77,7 @@ def artist(request, artist_id: int):
 @require_safe
 def album(request, album_id: int):
     try:
-        context = selectors.album_page_data(album_id=album_id, user=request.user)
+        context = page_data.album(album_id=album_id, user=request.user)
     except Album.DoesNotExist:
         raise Http404
     return _page(request, "catalog/album.html", context)
@@ -101,7 +86,7 @@ def album(request, album_id: int):
 @require_safe
 def genre(request, genre_id: int):
     try:
-        context = selectors.genre_page_data(genre_id=genre_id, user=request.user)
+        context = page_data.genre(genre_id=genre_id, user=request.user)
     except Genre.DoesNotExist:
         raise Http404
     return _page(request, "catalog/genre.html", context)
@@ -110,7 +95,7 @@ def genre(request, genre_id: int):
 @require_safe
 def track(request, track_id: int):
     try:
-        context = selectors.track_page_data(track_id=track_id, user=request.user)
+        context = page_data.track(track_id=track_id, user=request.user)
     except Track.DoesNotExist:
         raise Http404
     return _page(request, "catalog/track.html", context)
@@ -126,7 +111,7 @@ def track_favourite(request, track_id: int):
             playlist_services.favorite_remove(user=request.user, track_id=track_id)
         else:
             playlist_services.favorite_add(user=request.user, track_id=track_id)
-        track_row = selectors.track_page_data(track_id=track_id, user=request.user)["track"]
+        track_row = page_data.track(track_id=track_id, user=request.user)["track"]
     except Track.DoesNotExist:
         raise Http404
     if request.htmx and not request.htmx.boosted:

@@ -87,10 +87,12 @@ def favorite_track_ids(*, user, track_ids) -> set[int]:
     return set(Favorite.objects.filter(user=user, track_id__in=ids).values_list("track_id", flat=True))
 
 
-# A playlist page renders this many entries, then "Load more" fetches the next ones by position:
-# a 5,000-entry playlist used to render in one response of ≈ 19 MB (≈ 11 s on this machine), and
-# 200 rows still cost ≈ 140 ms of template (a row is ≈ 3 KB: its menu, favourite form, links).
-PLAYLIST_PAGE_ENTRIES = 100
+# A playlist page renders this many entries, then "Load more" fetches the next ones by position (as
+# it scrolls into view): a 5,000-entry playlist used to render in one response of ≈ 19 MB (≈ 11 s on
+# this machine), 200 rows still cost ≈ 140 ms of template, and 100 rows were 465 KB of HTML and
+# 0.06× the floor at 1M tracks (a row is ≈ 4.6 KB: its menu, favourite form, links). A phone shows
+# about ten rows; fifty fill two desktop screens before the next page loads.
+PLAYLIST_PAGE_ENTRIES = 50
 
 
 def playlist_page_data(*, playlist_id: int, user, after: int | None = None, size: int = PLAYLIST_PAGE_ENTRIES) -> dict:
@@ -99,8 +101,12 @@ def playlist_page_data(*, playlist_id: int, user, after: int | None = None, size
     after, and whether the user may edit."""
     playlist = playlist_get(playlist_id=playlist_id, user=user)
     visible = playlist_entries(playlist=playlist, user=user)
+    version = {"id": playlist.pk, "updated": playlist.updated_at.isoformat()}
     rows = visible.filter(position__gt=after) if after is not None else visible
-    entries = list(rows[: size + 1])
+    # The page's entries with their tracks, per (playlist change, catalog version) like the totals:
+    # loading 100 entries' rows cost a third of the page before its template.
+    entries = cached_for_viewer(user, "playlist-entries", {**version, "after": after, "size": size},
+                                lambda: list(rows[: size + 1]))
     more = len(entries) > size
     entries = entries[:size]
     liked = favorite_track_ids(user=user, track_ids=[entry.track_id for entry in entries])
@@ -108,7 +114,7 @@ def playlist_page_data(*, playlist_id: int, user, after: int | None = None, size
         entry.track.is_favorite = entry.track_id in liked
     # Play all's ids: every visible entry, per (playlist change, catalog version) like the totals.
     all_ids = cached_for_viewer(
-        user, "playlist-all-track-ids", {"id": playlist.pk, "updated": playlist.updated_at.isoformat()},
+        user, "playlist-all-track-ids", version,
         lambda: ",".join(str(i) for i in visible.prefetch_related(None).values_list("track_id", flat=True)))
     return {"playlist": playlist, "entries": entries, "all_track_ids": all_ids,
             "next_after": entries[-1].position if more else None,

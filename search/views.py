@@ -26,8 +26,15 @@ def _groups(*, query: str, user) -> tuple[dict[str, list], str | None]:
         for entity in GROUP_LIMITS:
             request = services.search_request_build(entity=entity, query=query, user=viewer,
                                                     limit=GROUP_LIMITS[entity])
-            hits = services.search_run(request=request)
-            groups[entity] = [obj for _hit, obj in hits_hydrate(hits=hits)]
+
+            def hydrated(request=request) -> list:
+                return [obj for _hit, obj in hits_hydrate(hits=services.search_run(request=request, announce=False))]
+
+            # The rows too are one cached answer per (search generation, catalog version, viewer scope):
+            # loading them was most of what the page cost before its template.
+            groups[entity] = services.search_answer_cached(
+                request=request, key=f"page|{request.folded}|{request.limit}", build=hydrated)
+            services.search_announce(request=request, results_count=len(groups[entity]))
     except ValidationError as error:
         return {entity: [] for entity in GROUP_LIMITS}, " ".join(error.messages)
     if groups["playlist"]:  # with their track counts, through the playlist selector (its visibility rule)
