@@ -56,6 +56,55 @@ def clean(value):
     return value
 
 
+def answer_format(params) -> str:
+    """The format an answer is encoded in: "json" (also for jsonp) or "xml" (the default)."""
+    return "json" if (params.get("f") or "xml").lower() in ("json", "jsonp") else "xml"
+
+
+class Encoded:
+    """A list of elements already cleaned and encoded for one format, spliced into the envelope as is.
+
+    A big answer that is the same for many users (getIndexes: 100k artists at 1M tracks) is
+    encoded once and cached as text: cleaning and encoding its dicts cost most of the request.
+    `text` is the JSON array, or the XML elements named after the key the list stands under.
+    """
+
+    __slots__ = ("fmt", "text")
+
+    def __init__(self, fmt: str, text: str):
+        self.fmt, self.text = fmt, text
+
+    @classmethod
+    def of(cls, fmt: str, name: str, elements: list[dict]) -> "Encoded":
+        """Clean and encode `elements` (each an element called `name`) for `fmt`."""
+        elements = clean(elements)
+        if fmt == "json":
+            return cls(fmt, json.dumps(elements, ensure_ascii=False))
+        out: list[str] = []
+        for element in elements:
+            _xml_element(name, element, out)
+        return cls(fmt, "".join(out))
+
+
+_SPLICE = "\ue000encoded-{}\ue000"
+
+
+def _json_text(body: dict) -> str:
+    """json.dumps of the envelope, each Encoded part spliced in where its placeholder string stands."""
+    parts: list[Encoded] = []
+
+    def placeholder(value):
+        if not isinstance(value, Encoded) or value.fmt != "json":
+            raise TypeError(f"{type(value).__name__} cannot be encoded as JSON")
+        parts.append(value)
+        return _SPLICE.format(len(parts) - 1)
+
+    text = json.dumps({"subsonic-response": body}, ensure_ascii=False, default=placeholder)
+    for index, part in enumerate(parts):
+        text = text.replace(json.dumps(_SPLICE.format(index), ensure_ascii=False), part.text, 1)
+    return text
+
+
 def _base(status: str) -> dict:
     return {"status": status, "version": API_VERSION, "type": SERVER_TYPE, "serverVersion": SERVER_VERSION,
             "openSubsonic": True}
@@ -83,6 +132,8 @@ def _xml_element(name: str, value: dict, out: list[str]) -> None:
         elif isinstance(item, list):
             for element in item:
                 children.append((key, element))
+        elif isinstance(item, Encoded):
+            children.append((key, item))
         else:
             attrs.append(f" {key}={quoteattr(_xml_value(item))}")
     out.append(f"<{name}{''.join(attrs)}")
@@ -95,6 +146,8 @@ def _xml_element(name: str, value: dict, out: list[str]) -> None:
     for key, child in children:
         if isinstance(child, dict):
             _xml_element(key, child, out)
+        elif isinstance(child, Encoded):
+            out.append(child.text)
         else:
             out.append(f"<{key}>{escape(_xml_value(child))}</{key}>")
     out.append(f"</{name}>")
@@ -110,13 +163,11 @@ def render(params, body: dict) -> HttpResponse:
     """Answer in the format `f` asks for: xml (default), json, or jsonp with `callback`."""
     fmt = (params.get("f") or "xml").lower()
     if fmt == "json":
-        return HttpResponse(json.dumps({"subsonic-response": body}, ensure_ascii=False),
-                            content_type="application/json; charset=utf-8")
+        return HttpResponse(_json_text(body), content_type="application/json; charset=utf-8")
     if fmt == "jsonp":
         callback = params.get("callback") or ""
         if not _CALLBACK.match(callback) or len(callback) > 100:
             body = body_of(error=SubsonicError(MISSING_PARAMETER, "Give a valid JavaScript name as 'callback' for f=jsonp."))
             return HttpResponse(json.dumps({"subsonic-response": body}), content_type="application/json; charset=utf-8")
-        text = json.dumps({"subsonic-response": body}, ensure_ascii=False)
-        return HttpResponse(f"{callback}({text});", content_type="application/javascript; charset=utf-8")
+        return HttpResponse(f"{callback}({_json_text(body)});", content_type="application/javascript; charset=utf-8")
     return HttpResponse(to_xml(body), content_type="text/xml; charset=utf-8")

@@ -34,6 +34,37 @@ def test_artist_index_is_shared_but_marks_are_the_users_own(subsonic, library, l
     assert legacy[f"ar-{abba.pk}"]["starred"].endswith("Z")
 
 
+def test_the_encoded_index_takes_marks_in_every_format_and_names_cannot_fake_an_artist(subsonic, library, listener):
+    """The index is cached as encoded text per format and the user's marks are spliced in after each
+    marked artist's id: an artist whose name spells another artist's start gets no one's marks."""
+    import json
+
+    from tests.factories import ArtistFactory, TrackFactory
+
+    abba, bach = library["artists"]
+    decoy = ArtistFactory(name=f'x", {{"id": "ar-{bach.pk}", <artist id="ar-{bach.pk}" & ünïcode')
+    TrackFactory(artist=decoy, album=None, title="Decoy song", processing_status="ready")
+    for fmt in ("json", "xml", "jsonp"):  # each format cached before the marks exist
+        subsonic.raw("getIndexes", {"callback": "cb"} if fmt == "jsonp" else None, fmt=fmt)
+    Rating.objects.create(user=listener, kind="artist", item_id=bach.pk, rating=3)
+    Star.objects.create(user=listener, kind="artist", item_id=abba.pk)
+
+    shown = {a["id"]: a for g in subsonic.json("getIndexes")["indexes"]["index"] for a in g["artist"]}
+    assert shown[f"ar-{decoy.pk}"] == {"id": f"ar-{decoy.pk}", "name": decoy.name}
+    assert shown[f"ar-{bach.pk}"]["userRating"] == 3 and shown[f"ar-{abba.pk}"]["starred"].endswith("Z")
+
+    root = subsonic.xml("getIndexes")
+    artists = {a.get("id"): a for a in root.iter("{http://subsonic.org/restapi}artist")}
+    assert artists[f"ar-{decoy.pk}"].attrib == {"id": f"ar-{decoy.pk}", "name": decoy.name}
+    assert artists[f"ar-{bach.pk}"].get("userRating") == "3" and artists[f"ar-{abba.pk}"].get("starred").endswith("Z")
+
+    wrapped = subsonic.raw("getIndexes", {"callback": "cb"}, fmt="jsonp").content.decode()
+    assert wrapped.startswith("cb(") and wrapped.endswith(");")
+    body = json.loads(wrapped[3:-2])["subsonic-response"]
+    marked = {a["id"]: a for g in body["indexes"]["index"] for a in g["artist"]}
+    assert marked[f"ar-{bach.pk}"]["userRating"] == 3
+
+
 def test_a_catalog_write_drops_the_cached_index_and_lists(subsonic, library):
     bach = library["artists"][1]
     before = subsonic.json("getIndexes")["indexes"]
