@@ -217,3 +217,22 @@ def test_a_bad_batch_names_the_listen_and_records_none(listens, field):
 def test_a_batch_needs_a_login():
     assert_error(_batch(client_for(), [listen_payload(TrackFactory())]), 401)
     assert not ListeningHistory.objects.exists()
+
+
+def test_a_track_hidden_after_its_listens_were_cached_takes_no_more(django_capture_on_commit_callbacks):
+    """The listened track's row is cached per catalog version: a hide commits a new version, so the next
+    listen is refused."""
+    from catalog.curation import tracks_hidden_set
+    from tests.factories import AdminFactory
+
+    user, track = UserFactory(), TrackFactory()
+    client = client_for(user)
+    start = timezone.now() - timedelta(hours=2)
+    first = client.post(f"{V1}/analytics/listen", listen_payload(track, played_at=start.isoformat()), format="json")
+    assert first.status_code == 201, first.content
+    with django_capture_on_commit_callbacks(execute=True):
+        tracks_hidden_set(actor=AdminFactory(), track_ids=[track.pk], hidden=True)
+    later = (start + timedelta(minutes=10)).isoformat()
+    refused = client.post(f"{V1}/analytics/listen", listen_payload(track, played_at=later), format="json")
+    assert_error(refused, 400, "invalid", fields={"track_id"})
+    assert ListeningHistory.objects.count() == 1
