@@ -163,6 +163,8 @@ else:
     DATABASE_EMBEDDED = True
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "jonquils.db"  # the same backend, its health check without a round trip
 # Bounded waits. Web processes (jonquils.wsgi) set DB_STATEMENT_TIMEOUT_MS on each new connection;
 # migrations, ETL, Celery and manage.py may run longer statements: DB_WORKER_STATEMENT_TIMEOUT_MS (0: none).
 DB_CONNECT_TIMEOUT_S = env.int("DB_CONNECT_TIMEOUT_S", default=5)
