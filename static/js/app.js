@@ -37,6 +37,12 @@
     var img = event.target;
     if (img && img.tagName === "IMG" && img.closest(".cover")) img.classList.add("is-missing");
   }, true);
+  // This script is deferred: covers near the top may have failed before it listened (home's recent
+  // plays showed the broken-image glyph), so the ones already broken are marked now. A lazy image not
+  // yet loaded is not `complete`, and fails later through the listener above.
+  document.querySelectorAll(".cover img").forEach(function (img) {
+    if (img.complete && img.naturalWidth === 0 && img.getAttribute("src")) img.classList.add("is-missing");
+  });
 
   // --- menus (<details>): one open at a time, closed by an outside click or Esc
   document.addEventListener("click", function (event) {
