@@ -45,8 +45,8 @@ def _flag_favourites(user, *track_lists: Iterable[Track]) -> None:
 
 
 def _popular_week_ids() -> list[int]:
-    return cached("page-popular-week", {}, lambda: list(
-        selectors.track_popular(period="week").values_list("pk", flat=True)[:10]), timeout=POPULAR_WEEK_SECONDS)
+    return cached("page-popular-week", {}, lambda: selectors.track_popular_ids(period="week", limit=10),
+                  timeout=POPULAR_WEEK_SECONDS)
 
 
 def home(*, user) -> dict:

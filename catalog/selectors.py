@@ -201,6 +201,31 @@ def track_popular(*, period: str = "all") -> QuerySet[Track]:
     ).order_by("-period_listens", "-popularity", "id")
 
 
+def track_popular_ids(*, period: str, limit: int) -> list[int]:
+    """The first `limit` ids of `track_popular(period=...)`, in its order, without grouping the catalog.
+
+    `track_popular` counts a window's listens per track by joining every track to every listen: 42 s
+    at 1M tracks and 10M listens, past the web's statement timeout (home answered 503). The same
+    first rows come from the window's listens alone (one index range, 240k rows for a week, 1.8 s,
+    cached by the caller): heard tracks by their count, then popularity and id; the tracks nobody
+    heard in the window follow by popularity and id, as in `track_popular`.
+    """
+    from analytics.models import ListeningHistory
+
+    window = POPULAR_PERIODS[period]
+    public = Track.objects.visible_to(None)
+    if window is None:
+        return list(public.order_by("-popularity", "id").values_list("pk", flat=True)[:limit])
+    heard = list(
+        ListeningHistory.objects.filter(played_at__gte=timezone.now() - window, track__in=public.values("pk"))
+        .values("track_id", "track__popularity").annotate(n=Count("pk"))
+        .order_by("-n", "-track__popularity", "track_id").values_list("track_id", flat=True)[:limit])
+    if len(heard) < limit:
+        rest = public.exclude(pk__in=heard).order_by("-popularity", "id").values_list("pk", flat=True)
+        heard += list(rest[: limit - len(heard)])
+    return heard
+
+
 def artist_list(*, user) -> QuerySet[Artist]:
     return Artist.objects.visible_to(user).order_by("name", "id")
 
