@@ -14,6 +14,7 @@ from jonquils.api.responses import cached_json, cached_json_for_viewer
 
 from . import selectors, services
 from .cache import cached_for_viewer
+from .charts import WINDOW_CACHE_S
 from .filters import AlbumFilter, TrackFilter
 from .serializers import (
     AlbumCreateInputSerializer,
@@ -31,8 +32,6 @@ from .serializers import (
 )
 
 ID_REGEX = r"[0-9]{1,18}"  # larger numbers cannot be ids (bigint) and answer 404
-# Windowed charts move with every listen; they are cached briefly rather than invalidated per listen.
-POPULAR_WINDOW_CACHE_S = 60
 
 
 def _cache_params(request) -> dict:
@@ -123,7 +122,7 @@ class TrackViewSet(_CatalogViewSet):
         period = request.query_params.get("period", "all")
         if period not in selectors.POPULAR_PERIODS:
             raise ValidationError({"period": [f"Choose one of: {', '.join(selectors.POPULAR_PERIODS)}."]})
-        timeout = None if period == "all" else POPULAR_WINDOW_CACHE_S
+        timeout = None if period == "all" else WINDOW_CACHE_S
 
         def build():
             return self._page(selectors.track_popular(period=period), PopularTrackOutputSerializer).data

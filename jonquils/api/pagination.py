@@ -52,8 +52,10 @@ def keyset_order(queryset: QuerySet) -> list[tuple[str, bool]] | None:
 
     Seekable: plain non-null concrete columns ending with the primary key, so the order is total
     and `(a, b, id) > (x, y, z)` is exact. Anything else (expressions, joins, nullable columns)
-    keeps plain page numbers.
+    keeps plain page numbers, and so does a list that is not a queryset (a chart).
     """
+    if not isinstance(queryset, QuerySet):
+        return None
     meta = queryset.model._meta
     ordering = list(queryset.query.order_by or meta.ordering or [])
     order = []
@@ -92,7 +94,8 @@ class KeysetPagination(StandardPagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
-        self._order, self._meta = keyset_order(queryset), queryset.model._meta
+        self._order = keyset_order(queryset)
+        self._meta = queryset.model._meta if self._order else None
         counter = getattr(view, "list_count", None)
         count_rows = functools.partial(counter, queryset) if counter else queryset.count
         raw_cursor = request.query_params.get(self.cursor_query_param)

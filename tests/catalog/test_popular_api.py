@@ -55,8 +55,11 @@ def test_popular_costs_bounded_queries(page_size, django_assert_max_num_queries)
     for i in range(60):
         track = TrackFactory(album=AlbumFactory(), popularity=i)
         ListenFactory(track=track)
-    with django_assert_max_num_queries(3):  # + the credited artists' prefetch
+    with django_assert_max_num_queries(4):  # count, the window's ranking, the page's tracks, their credits
         response = client_for().get(f"{V1}/tracks/popular/?period=week&page_size={page_size}")
     assert len(response.json()["results"]) == page_size
+    with django_assert_max_num_queries(2):  # the count and the ranking are cached: the tracks and their credits
+        second = client_for().get(f"{V1}/tracks/popular/?period=week&page_size={page_size}&page=2")
+    assert len(second.json()["results"]) == min(page_size, 60 - page_size) and not set(ids(second)) & set(ids(response))
 
 
