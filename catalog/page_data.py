@@ -7,14 +7,16 @@ page cost at 1M tracks: compiling and running its five to nine queries. It is bu
 per catalog version through `catalog.cache.cached_for_viewer` (so a committed edit of any
 track, album or artist makes the old parts unreachable, and admins and artists, who may see
 more, get theirs built fresh). What is the listener's own, which of the tracks they like,
-is one query per page (`_flag_favourites`), never cached.
+is one query per page (`playlists.selectors.flag_favorites`), never cached.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Prefetch
+
+from playlists.selectors import flag_favorites
 
 from . import selectors
 from .cache import cached, cached_for_viewer
@@ -32,16 +34,6 @@ POPULAR_WEEK_SECONDS = 60  # the week's chart moves with every listen, not with 
 def _catalog_part(user, name: str, params: dict[str, Any], build: Callable[[], dict]) -> dict:
     """The page's catalog part from the cache (built once per catalog version), or its DoesNotExist."""
     return cached_for_viewer(user, f"page-{name}", params, build)
-
-
-def _flag_favourites(user, *track_lists: Iterable[Track]) -> None:
-    """Set `is_favorite` on every track of these lists from the listener's likes (one query)."""
-    from playlists.selectors import favorite_track_ids
-
-    tracks = [track for tracks in track_lists for track in tracks]
-    liked = favorite_track_ids(user=user, track_ids=[track.pk for track in tracks])
-    for track in tracks:
-        track.is_favorite = track.pk in liked
 
 
 def _popular_week_ids() -> list[int]:
@@ -62,7 +54,7 @@ def home(*, user) -> dict:
                 "genres": list(selectors.genre_list()[:HOME_GENRES])}
 
     context = _catalog_part(user, "home", {"popular": ",".join(map(str, ids))}, build)
-    _flag_favourites(user, context["popular"])
+    flag_favorites(user, context["popular"])
     context["recent"] = recently_played_tracks(user=user) if user.is_authenticated else []
     return context
 
@@ -78,7 +70,7 @@ def artist(*, artist_id: int, user) -> dict:
                 "play_all_ids": ",".join(map(str, play_all))}
 
     context = _catalog_part(user, "artist", {"id": artist_id}, build)
-    _flag_favourites(user, context["top_tracks"])
+    flag_favorites(user, context["top_tracks"])
     return context
 
 
@@ -96,7 +88,7 @@ def album(*, album_id: int, user) -> dict:
 
     context = _catalog_part(user, "album", {"id": album_id}, build)
     context["tracks"] = context["album"].ordered_tracks  # one list after unpickling too: flags show on both
-    _flag_favourites(user, context["tracks"])
+    flag_favorites(user, context["tracks"])
     return context
 
 
@@ -110,7 +102,7 @@ def genre(*, genre_id: int, user) -> dict:
         return {"genre": found, "tracks": list(in_genre[:GENRE_TOP_TRACKS]), "artists": artists}
 
     context = _catalog_part(user, "genre", {"id": genre_id}, build)
-    _flag_favourites(user, context["tracks"])
+    flag_favorites(user, context["tracks"])
     return context
 
 
@@ -122,5 +114,5 @@ def track(*, track_id: int, user) -> dict:
         return {"track": found, "more_by_artist": more}
 
     context = _catalog_part(user, "track", {"id": track_id}, build)
-    _flag_favourites(user, [context["track"]], context["more_by_artist"])
+    flag_favorites(user, [context["track"]], context["more_by_artist"])
     return context

@@ -8,7 +8,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST, require_safe
 
 from jonquils.pages import wants_fragment
-from playlists.selectors import favorite_track_ids, playlist_list_for_user, playlists_with_totals
+from playlists.selectors import flag_favorites, playlist_list_for_user, playlists_with_totals
 
 from . import services
 from .selectors import hits_hydrate
@@ -41,9 +41,7 @@ def _groups(*, query: str, user) -> tuple[dict[str, list], str | None]:
         ids = [playlist.pk for playlist in groups["playlist"]]
         found = playlist_list_for_user(user=user).in_bulk(ids)
         groups["playlist"] = playlists_with_totals(found[pk] for pk in ids if pk in found)
-    liked = favorite_track_ids(user=user, track_ids=[track.pk for track in groups["track"]])
-    for track in groups["track"]:
-        track.is_favorite = track.pk in liked
+    flag_favorites(user, groups["track"])
     return groups, None
 
 

@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from catalog.models import Track
 from catalog.selectors import credits_prefetch
 from jonquils.keyset import KeysetPage, keyset_page
+from playlists.selectors import flag_favorites
 
 from ..models import ListeningHistory
 
@@ -24,7 +25,7 @@ def listening_history_page(*, user, cursor: str | None, size: int = 50) -> Keyse
     """One page of the history, newest first (keyset on played_at, id: page 100 costs what page 1 does)."""
     page = keyset_page(listening_history_for_user(user=user), key="played_at", descending=True,
                        cursor=cursor, size=size)
-    _flag_favorites(page.items, user=user)
+    flag_favorites(user, [listen.track for listen in page.items])
     return page
 
 
@@ -38,22 +39,6 @@ def recently_played_tracks(*, user, limit: int = 8) -> list[Track]:
     ids = list(dict.fromkeys(latest))[:limit]
     found = track_list(user=user).in_bulk(ids)
     tracks = [found[pk] for pk in ids if pk in found]
-    liked = _liked_ids(user=user, track_ids={t.pk for t in tracks})
-    for track in tracks:
-        track.is_favorite = track.pk in liked
+    flag_favorites(user, tracks)
     return tracks
 
-
-def _liked_ids(*, user, track_ids: set[int]) -> set[int]:
-    from playlists.models import Favorite
-
-    if not track_ids:
-        return set()
-    return set(Favorite.objects.filter(user=user, track_id__in=track_ids).values_list("track_id", flat=True))
-
-
-def _flag_favorites(listens, *, user) -> None:
-    """Set track.is_favorite on each listen's track with one query."""
-    liked = _liked_ids(user=user, track_ids={listen.track.pk for listen in listens})
-    for listen in listens:
-        listen.track.is_favorite = listen.track.pk in liked
