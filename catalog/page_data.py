@@ -83,11 +83,11 @@ def album(*, album_id: int, user) -> dict:
                  .prefetch_related(Prefetch("tracks", queryset=tracks, to_attr="ordered_tracks"))
                  .get(pk=album_id))
         discs = {track.disc_number or 1 for track in found.ordered_tracks}
-        return {"album": found, "tracks": found.ordered_tracks, "multi_disc": len(discs) > 1,
+        return {"album": found, "multi_disc": len(discs) > 1,
                 "total_ms": sum(track.duration_ms or 0 for track in found.ordered_tracks)}
 
     context = _catalog_part(user, "album", {"id": album_id}, build)
-    context["tracks"] = context["album"].ordered_tracks  # one list after unpickling too: flags show on both
+    context["tracks"] = context["album"].ordered_tracks
     flag_favorites(user, context["tracks"])
     return context
 
