@@ -115,3 +115,15 @@ def cached_for_viewer(user, name: str, params: dict[str, Any], build: Callable[[
     if user_sees_public_catalog_only(user):
         return cached(name, params, build, timeout=timeout)
     return build()
+
+
+def cached_many_for_viewer(user, name: str, params_by_item: dict[Hashable, dict[str, Any]],
+                           build_missing: Callable[[list], dict[Hashable, Any]], *,
+                           timeout: int = DEFAULT_TIMEOUT_S) -> dict[Hashable, Any]:
+    """`cached_many` shared among the viewers who see the public catalog, as `cached_for_viewer`;
+    built fresh for the others."""
+    from accounts.permissions import user_sees_public_catalog_only
+
+    if user_sees_public_catalog_only(user):
+        return cached_many(name, params_by_item, build_missing, timeout=timeout)
+    return build_missing(list(params_by_item))

@@ -236,3 +236,30 @@ def test_a_track_hidden_after_its_listens_were_cached_takes_no_more(django_captu
     refused = client.post(f"{V1}/analytics/listen", listen_payload(track, played_at=later), format="json")
     assert_error(refused, 400, "invalid", fields={"track_id"})
     assert ListeningHistory.objects.count() == 1
+
+
+def test_a_batch_reads_the_cached_tracks_and_refuses_one_hidden_since(django_capture_on_commit_callbacks,
+                                                                      django_assert_max_num_queries):
+    """A batch and a single listen share the per-track cache: a second batch loads no track, and a hide
+    (a new catalog version) refuses the hidden track's next listen in a batch."""
+    from catalog.curation import tracks_hidden_set
+    from tests.factories import AdminFactory
+
+    user, tracks = UserFactory(), [TrackFactory(album=AlbumFactory()) for _ in range(3)]
+    client, start = client_for(user), timezone.now() - timedelta(hours=3)
+
+    def batch(offset_minutes, chosen):
+        return _batch(client, [listen_payload(track, play_duration_ms=60_000,
+                                              played_at=(start + timedelta(minutes=offset_minutes + 5 * i)).isoformat())
+                               for i, track in enumerate(chosen)])
+
+    assert client.post(f"{V1}/analytics/listen", listen_payload(tracks[0], played_at=start.isoformat(),
+                                                                play_duration_ms=60_000), format="json").status_code == 201
+    assert batch(10, tracks).status_code == 201  # fills the entries of tracks 1 and 2 beside the single's
+    with django_assert_max_num_queries(6), django_capture_on_commit_callbacks(execute=True):
+        assert batch(40, tracks).status_code == 201  # two fewer: no tracks, no credits
+    with django_capture_on_commit_callbacks(execute=True):
+        tracks_hidden_set(actor=AdminFactory(), track_ids=[tracks[1].pk], hidden=True)
+    body = assert_error(batch(80, tracks), 400, "invalid")
+    assert list(body["fields"]) == ["listens.1.track_id"]
+    assert ListeningHistory.objects.count() == 7
