@@ -5,6 +5,11 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jonquils.settings")
 application = get_wsgi_application()
 
+if os.environ.get("WEB_LOCK_FREE_LOCALS", "1") == "1":
+    from jonquils.request_locals import use_thread_locals_for_request_state
+
+    use_thread_locals_for_request_state()
+
 
 def _web_statement_timeout(sender, connection, **kwargs):
     """A request never waits on one SQL statement longer than DB_STATEMENT_TIMEOUT_MS (web processes only)."""
