@@ -77,6 +77,19 @@ def test_reorder_a_playlist_by_dragging_and_the_order_persists(csp_live_server, 
     assert_no_csp_violations(page)
 
 
+def test_play_all_and_shuffle_queue_every_track_of_the_playlist(csp_live_server, page):
+    catalog = build_catalog()
+    login_context(page, csp_live_server, catalog.listener)
+    order = list(PlaylistTrack.objects.filter(playlist=catalog.playlist).order_by("position").values_list("track_id", flat=True))
+    page.goto(csp_live_server.url + f"/playlists/{catalog.playlist.pk}")
+    page.wait_for_function("() => document.getElementById('player').classList.contains('is-ready')")
+    page.get_by_role("button", name="Shuffle", exact=True).click()
+    page.wait_for_function("n => window.JonquilsPlayer.state.queue.length === n", arg=len(order))
+    assert sorted(page.evaluate("() => window.JonquilsPlayer.state.queue")) == sorted(order)
+    page.get_by_role("button", name="Play all").click()
+    page.wait_for_function("ids => window.JonquilsPlayer.state.queue.join() === ids.join()", arg=order)
+
+
 def test_favourite_a_track_and_find_it_in_favourites(csp_live_server, page):
     catalog = build_catalog()
     login_context(page, csp_live_server, catalog.listener)
