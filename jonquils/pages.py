@@ -1,6 +1,8 @@
 """What every listener page shares: the theme and language context, the theme switch, the CSP header."""
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.conf import settings
 from django.http import HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -14,9 +16,13 @@ NOT_PAGES = ("/api/", "/rest/", "/admin/", "/docs", "/redoc", "/static/", "/heal
 
 
 def ui_context(request) -> dict:
-    """The theme the listener chose (a cookie, so the server renders it and nothing flashes)."""
+    """The theme the listener chose (a cookie, so the server renders it and nothing flashes), and the
+    page's own path for `next` fields: `here` (the template escapes it) and `here_quoted` (URL-quoted
+    as the `urlencode` filter does). Cached track rows carry markers in their place
+    (catalog/templatetags/track_rows.py)."""
     theme = request.COOKIES.get(THEME_COOKIE, "auto")
-    return {"ui_theme": theme if theme in THEMES else "auto"}
+    path = request.get_full_path()
+    return {"ui_theme": theme if theme in THEMES else "auto", "here": path, "here_quoted": quote(path, safe="/")}
 
 
 def safe_next(request, fallback: str = "/") -> str:
