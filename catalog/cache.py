@@ -11,6 +11,7 @@ dropping every cached page on each write costs little and cannot miss a dependen
 """
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import logging
 import time
@@ -26,17 +27,48 @@ CHANGED_AT_KEY = "api-cache:catalog:changed-at-ms"
 DEFAULT_TIMEOUT_S = 300
 
 
-def _current_version() -> int:
+# Within one web request the version is read from Redis once (a page asks for it for its cached
+# part, its playlist entries and every track row). `CatalogVersionPerRequest` opens the memo for
+# the request and closes it after; outside a request (Celery, commands, shells) there is none and
+# every read goes to Redis. A bump in the request (a write that committed) empties it.
+_version_memo: contextvars.ContextVar[dict | None] = contextvars.ContextVar("catalog_version_memo", default=None)
+
+
+def current_version() -> int:
+    """The catalog version every cached answer's key embeds (read once per web request)."""
+    memo = _version_memo.get()
+    if memo is not None and "version" in memo:
+        return memo["version"]
     version = cache.get(VERSION_KEY)
     if version is None:
         # Start from the clock, not 1: if Redis evicted the version key, old keys stored
         # under small numbers must not become reachable again.
         cache.add(VERSION_KEY, time.time_ns(), timeout=None)
         version = cache.get(VERSION_KEY)
-    return int(version)
+    version = int(version)
+    if memo is not None:
+        memo["version"] = version
+    return version
+
+
+class CatalogVersionPerRequest:
+    """Middleware: one catalog-version read per request (see `_version_memo`)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _version_memo.set({})
+        try:
+            return self.get_response(request)
+        finally:
+            _version_memo.reset(token)
 
 
 def _bump() -> None:
+    memo = _version_memo.get()
+    if memo is not None:  # this request wrote: its later reads must see the new version
+        memo.pop("version", None)
     try:
         try:
             cache.incr(VERSION_KEY)
@@ -68,7 +100,7 @@ def catalog_changed_at_ms() -> int:
 def cache_key(name: str, params: dict[str, Any], *, version: int | None = None) -> str:
     raw = "&".join(f"{k}={params[k]}" for k in sorted(params))
     digest = hashlib.sha256(raw.encode()).hexdigest()[:32]
-    return f"api-cache:catalog:{_current_version() if version is None else version}:{name}:{digest}"
+    return f"api-cache:catalog:{current_version() if version is None else version}:{name}:{digest}"
 
 
 def cached(name: str, params: dict[str, Any], build: Callable[[], Any], *, timeout: int = DEFAULT_TIMEOUT_S) -> Any:
@@ -84,7 +116,7 @@ def cached_many(name: str, params_by_item: dict[Hashable, dict[str, Any]],
     if not items:
         return {}
     try:
-        version = _current_version()
+        version = current_version()
         keys = {item: cache_key(name, params_by_item[item], version=version) for item in items}
         found = cache.get_many(list(keys.values()))
     except Exception:

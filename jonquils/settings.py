@@ -112,6 +112,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "catalog.cache.CatalogVersionPerRequest",  # one catalog-version read from Redis per request
     "corsheaders.middleware.CorsMiddleware",  # before CommonMiddleware: answers preflights on /api/
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

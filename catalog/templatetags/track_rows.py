@@ -22,6 +22,8 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from catalog.cache import current_version
+
 register = template.Library()
 
 ROWS_PER_PROCESS = 4000  # ≈ 4 KB each: ≈ 16 MB per web process at most
@@ -60,16 +62,6 @@ class _RenderedRows:
 rendered_rows = _RenderedRows(ROWS_PER_PROCESS)
 
 
-def _catalog_version(request) -> int:
-    """The catalog version, read once per request."""
-    version = getattr(request, "_jonquils_catalog_version", None)
-    if version is None:
-        from catalog.cache import _current_version
-
-        version = request._jonquils_catalog_version = _current_version()
-    return version
-
-
 class TrackRowNode(template.Node):
     def __init__(self, nodelist):
         self.nodelist = nodelist
@@ -81,7 +73,7 @@ class TrackRowNode(template.Node):
         if request is None or track is None or not user_sees_public_catalog_only(user):
             return self.nodelist.render(context)
         try:
-            version = _catalog_version(request)
+            version = current_version()
         except Exception:  # no cache: render as if there were none
             return self.nodelist.render(context)
         entry, signed_in = context.get("entry"), bool(user and user.is_authenticated)

@@ -148,3 +148,57 @@ def test_a_cache_hit_is_the_rendered_json_byte_for_byte(path, album):
     assert second.content == first.content and second.json() == first.json()
     stored = [cache.get(key) for key in cache.keys("api-cache:catalog:*.json:*")]
     assert stored and all(isinstance(value, bytes) for value in stored)
+
+
+def _count_version_reads(monkeypatch) -> list:
+    """Counts reads of the version key on the real Redis client (each one still goes to Redis)."""
+    from catalog import cache as catalog_cache
+
+    reads, real_get = [], catalog_cache.cache.get
+
+    def get(key, *args, **kwargs):
+        if key == VERSION_KEY:
+            reads.append(key)
+        return real_get(key, *args, **kwargs)
+
+    monkeypatch.setattr(catalog_cache.cache, "get", get)
+    return reads
+
+
+def test_a_page_reads_the_catalog_version_once(album, monkeypatch):
+    """The album page's cached part and each of its rows key on the version: one Redis read serves them all."""
+    TrackFactory(artist=album.artist, album=album, title="Second")
+    client_for().get(f"/albums/{album.id}")  # the version key exists
+    reads = _count_version_reads(monkeypatch)
+
+    response = client_for().get(f"/albums/{album.id}")
+
+    assert response.status_code == 200 and b"Second" in response.content
+    assert len(reads) == 1
+
+
+def test_a_write_inside_a_request_is_seen_by_that_request_s_later_reads(album, django_capture_on_commit_callbacks):
+    from catalog.cache import CatalogVersionPerRequest, catalog_cache_invalidate, current_version
+
+    seen = []
+
+    def view(_request):
+        seen.append(current_version())
+        with django_capture_on_commit_callbacks(execute=True):
+            catalog_cache_invalidate()
+        seen.append(current_version())
+
+    CatalogVersionPerRequest(view)(object())
+
+    assert seen[1] == seen[0] + 1
+
+
+def test_outside_a_request_every_read_goes_to_redis(album):
+    from django.core.cache import cache
+
+    from catalog.cache import current_version
+
+    before = current_version()
+    cache.incr(VERSION_KEY)  # another process's write
+
+    assert current_version() == before + 1
