@@ -26,7 +26,7 @@ WINDOW_CACHE_S = 60
 
 
 class WindowChart:
-    """A window's chart as a sequence: `len`/`count()` and slices of Tracks (with `period_listens`).
+    """A window's chart as a sequence: `count()` and slices of Tracks (with `period_listens`).
 
     Django's paginator (and so the API's pagination) pages it like a queryset; `ids(start, stop)`
     is the same ranking as (track id, listens) pairs for callers that load the tracks themselves.
@@ -38,9 +38,6 @@ class WindowChart:
 
     def count(self) -> int:
         return self._public.count()
-
-    def __len__(self) -> int:
-        return self.count()
 
     def __getitem__(self, key: slice) -> list[Track]:
         if not isinstance(key, slice) or key.step not in (None, 1):

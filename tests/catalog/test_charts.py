@@ -46,7 +46,7 @@ def one_query_chart(period: str) -> list[tuple[int, int]]:
 @pytest.mark.parametrize("period", ["day", "week", "month"])
 def test_every_slice_is_the_one_query_charts(charted, period):
     expected, chart = one_query_chart(period), selectors.track_popular(period=period)
-    assert chart.count() == len(chart) == len(expected) == 10
+    assert chart.count() == len(expected) == 10
     for start, stop in [(0, 1), (0, 3), (0, 10), (0, 20), (2, 5), (3, 8), (4, 6), (6, 10), (9, 30), (12, 15)]:
         assert chart.ids(start, stop) == expected[start:stop], (start, stop)
         assert [(t.pk, t.period_listens) for t in chart[start:stop]] == expected[start:stop], (start, stop)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.utils import timezone
@@ -63,3 +64,19 @@ def test_popular_costs_bounded_queries(page_size, django_assert_max_num_queries)
     assert len(second.json()["results"]) == min(page_size, 60 - page_size) and not set(ids(second)) & set(ids(response))
 
 
+
+
+def test_a_listening_chart_pages_by_number_and_refuses_a_cursor():
+    """A window's chart is ranked in memory (catalog.charts), so it cannot seek: its links are page numbers."""
+    for i in range(5):
+        ListenFactory(track=TrackFactory(popularity=i))
+    first = client_for().get(f"{V1}/tracks/popular/?period=week&page_size=2")
+    assert "page=2" in first.json()["next"] and "cursor=" not in first.json()["next"]
+    second = client_for().get(first.json()["next"])
+    assert len(ids(second)) == 2 and not set(ids(second)) & set(ids(first))
+
+    all_time_next = client_for().get(f"{V1}/tracks/popular/?period=all&page_size=2").json()["next"]
+    cursor = parse_qs(urlsplit(all_time_next).query)["cursor"][0]  # a valid cursor, of the all-time list
+    refused = client_for().get(f"{V1}/tracks/popular/", {"period": "week", "cursor": cursor})
+    body = assert_error(refused, 400, fields={"cursor"})
+    assert "page numbers" in str(body)
