@@ -16,6 +16,7 @@ from jonquils.exceptions import UnavailableError
 
 from . import selectors
 from .models import User
+from .user_cache import user_by_id
 
 _hashing_lock = threading.Lock()
 _hashing_slots: threading.BoundedSemaphore | None = None
@@ -69,7 +70,14 @@ def _run_hasher(password: str) -> None:
 
 
 class UsernameOrEmailBackend(ModelBackend):
-    """ModelBackend whose `username` may be the username or the email, in any case."""
+    """ModelBackend whose `username` may be the username or the email, in any case.
+
+    A session's user comes from `accounts.user_cache` (Redis, dropped on every change of the user).
+    """
+
+    def get_user(self, user_id):
+        user = user_by_id(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
 
     def authenticate(self, request, username=None, password=None, email=None, **kwargs):
         if username is None and email is None:

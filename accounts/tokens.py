@@ -108,7 +108,10 @@ def user_token_generation_bump(*, user_id: int) -> None:
     """Revoke every stream link of a user (they are signed with this counter): done at each sign-out."""
     from .models import User
 
+    from .user_cache import user_cache_forget
+
     User.objects.filter(pk=user_id).update(token_generation=F("token_generation") + 1)
+    user_cache_forget(user_id)  # update() sends no post_save
 
 
 def on_user_logged_out(sender, request, user, **kwargs) -> None:
