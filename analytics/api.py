@@ -11,7 +11,13 @@ from rest_framework.views import APIView
 from catalog.selectors import credits_prefetch
 
 from .models import ListeningHistory
-from .serializers import ListenBatchInputSerializer, ListenInputSerializer, ListenOutputSerializer, ListenRecordedSerializer
+from .serializers import (
+    ListenBatchInputSerializer,
+    ListenBatchRecordedSerializer,
+    ListenInputSerializer,
+    ListenOutputSerializer,
+    ListenRecordedSerializer,
+)
 from .services import listen_record, listens_record
 
 
@@ -47,7 +53,7 @@ def _dotted(errors, prefix: str = "") -> dict[str, list[str]]:
 class ListenBatchCreateView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=ListenBatchInputSerializer, responses={201: ListenRecordedSerializer(many=True)})
+    @extend_schema(request=ListenBatchInputSerializer, responses={201: ListenBatchRecordedSerializer})
     def post(self, request):
         """Record up to 100 listens by the current user at once: all of them, or none with each error by index."""
         data = ListenBatchInputSerializer(data=request.data, context={"request": request})

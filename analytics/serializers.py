@@ -75,6 +75,12 @@ class ListenRecordedSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ListenBatchRecordedSerializer(serializers.Serializer):
+    """The answer of POST /api/v1/analytics/listens: every listen of the batch as recorded, in its order."""
+
+    listens = ListenRecordedSerializer(many=True, read_only=True)
+
+
 class ListenOutputSerializer(serializers.ModelSerializer):
     track = TrackOutputSerializer(read_only=True)
 
