@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from catalog.cache import cached_many_for_viewer
 from catalog.filters import BIGINT_MAX
 from catalog.models import Track
-from catalog.selectors import with_credits
+from catalog.selectors import tracks_visible_by_id
 from catalog.serializers import INT32_MAX, TrackOutputSerializer
 
 from .models import DeviceType, ListeningHistory, Platform
@@ -25,19 +24,10 @@ class ListenBatchItemSerializer(serializers.Serializer):
 
 
 def listened_tracks(user, track_ids) -> dict[int, Track]:
-    """The tracks of these ids the listener may see, by id; the others do not exist for them.
-
-    Artist, album, genre and credits come with each: the answer shows them and a listen's ClickHouse
-    events count for every credited artist (no query each, per listen). Each row is cached per
-    catalog version for the viewers who see the public catalog (a hide, an edit or a deletion bumps
-    the version): loading it was 40 % of a listen's cost at 1M tracks. A single listen and a batch
-    read the same entries.
-    """
-    def load(missing: list[int]) -> dict[int, Track]:
-        visible = Track.objects.visible_to(user).select_related("artist", "album", "genre")
-        return with_credits(visible).in_bulk(missing)
-
-    return cached_many_for_viewer(user, "listen-track", {pk: {"id": pk} for pk in set(track_ids)}, load)
+    """The tracks of these ids the listener may see, by id (`catalog.selectors.tracks_visible_by_id`):
+    a listen's answer shows their artist, album and credits, and its ClickHouse events count for
+    every credited artist. A single listen and a batch read the same cached entries."""
+    return tracks_visible_by_id(user=user, track_ids=track_ids)
 
 
 class ListenInputSerializer(ListenBatchItemSerializer):

@@ -72,7 +72,9 @@ def media_open_range(storage, key: str, start: int, end: int) -> Iterator[bytes]
 
 def track_get_playable(*, track_id: int, user) -> Track:
     """A track whose audio and cover the user may fetch: exactly the tracks Track.visible_to(user) holds."""
-    track = Track.objects.visible_to(user).select_related("artist").filter(pk=track_id).first()
+    from .selectors import tracks_visible_by_id
+
+    track = tracks_visible_by_id(user=user, track_ids=[track_id]).get(track_id)
     if track is None:
         raise ObjectDoesNotExist("No such track.")
     return track

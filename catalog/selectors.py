@@ -186,6 +186,22 @@ def track_get(*, track_id: int, user) -> Track:
     return _track_base(user).get(pk=track_id)
 
 
+def tracks_visible_by_id(*, user, track_ids: Iterable[int]) -> dict[int, Track]:
+    """The tracks of these ids the user may see, by id, each with its artist, album, genre and credits;
+    the others do not exist for them.
+
+    Each row is cached per catalog version for the viewers who see the public catalog (a hide, an
+    edit, a deletion or a track becoming ready bumps the version): what a listen and a stream
+    request look up by id on every call (loading it was 40 % of a listen's cost at 1M tracks).
+    """
+    from .cache import cached_many_for_viewer
+
+    def load(missing: list[int]) -> dict[int, Track]:
+        return _track_base(user).in_bulk(missing)
+
+    return cached_many_for_viewer(user, "visible-track", {pk: {"id": pk} for pk in set(track_ids)}, load)
+
+
 def track_popular(*, period: str = "all") -> QuerySet[Track] | WindowChart:
     """Tracks an anonymous visitor sees, most popular first; the same chart for every viewer (it is cached).
 

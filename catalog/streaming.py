@@ -279,10 +279,10 @@ class StreamTokenAuthentication(authentication.BaseAuthentication):
             user_id, track_id, digest = stream_token_read(token)
         except signing.BadSignature as exc:  # includes SignatureExpired
             raise exceptions.AuthenticationFailed(_LINK_REFUSED) from exc
-        from django.contrib.auth import get_user_model
+        from accounts.user_cache import user_by_id
 
-        user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
-        if user is None or not constant_time_compare(digest, _credentials_digest(user)):
+        user = user_by_id(user_id)  # dropped from the cache on sign-out and on a password change
+        if user is None or not user.is_active or not constant_time_compare(digest, _credentials_digest(user)):
             # signed out or password changed since the link was made
             raise exceptions.AuthenticationFailed(_LINK_REFUSED)
         return user, StreamGrant(track_id=track_id)

@@ -95,3 +95,26 @@ def test_the_request_log_keeps_the_route_not_the_token(track, clickhouse):
     rows = clickhouse.rows("SELECT endpoint FROM api_requests_log")
     assert "/api/v1/tracks/<pk>/stream" in [row["endpoint"] for row in rows]
     assert not any("token" in row["endpoint"] for row in rows)
+
+
+def test_a_link_played_again_reads_neither_its_user_nor_its_track_from_the_database(
+        track, django_assert_num_queries, django_capture_on_commit_callbacks):
+    """A player asks for a Range window every few seconds: the user and the track come from Redis
+    (accounts.user_cache, catalog.selectors.tracks_visible_by_id), still checked on every request."""
+    from django.core.cache import cache
+
+    user, client, _ = _signed_in()
+    link = _link(client, track)
+    cache.delete(f"auth-user:{user.pk}")  # signing in left a tombstone (accounts.user_cache)
+    assert _plays(link) == 206
+
+    with django_assert_num_queries(0):
+        assert _plays(link) == 206
+
+    from catalog.cache import catalog_cache_invalidate
+
+    track.hidden = True
+    track.save(update_fields=["hidden"])
+    with django_capture_on_commit_callbacks(execute=True):
+        catalog_cache_invalidate()  # what every hide does (catalog.services), once it commits
+    assert APIClient().get(link, HTTP_RANGE="bytes=0-1").status_code == 404
