@@ -23,19 +23,13 @@ class ListenBatchItemSerializer(serializers.Serializer):
     played_at = serializers.DateTimeField(required=False, help_text="When the listen ended; default now.")
 
 
-def listened_tracks(user, track_ids) -> dict[int, Track]:
-    """The tracks of these ids the listener may see, by id (`catalog.selectors.tracks_visible_by_id`):
-    a listen's answer shows their artist, album and credits, and its ClickHouse events count for
-    every credited artist. A single listen and a batch read the same cached entries."""
-    return tracks_visible_by_id(user=user, track_ids=track_ids)
-
-
 class ListenInputSerializer(ListenBatchItemSerializer):
     """One listen of POST /api/v1/analytics/listen; its track is resolved here."""
 
     def validate_track_id(self, value: int) -> Track:
-        """Resolve the id to a track the listener may see; others do not exist for them."""
-        track = listened_tracks(self.context["request"].user, [value]).get(value)
+        """Resolve the id to a track the listener may see (the cached lookup a batch and a stream use too);
+        others do not exist for them."""
+        track = tracks_visible_by_id(user=self.context["request"].user, track_ids=[value]).get(value)
         if track is None:
             raise serializers.ValidationError("No track with this id.")
         return track
@@ -48,7 +42,8 @@ class ListenBatchInputSerializer(serializers.Serializer):
 
     def validate_listens(self, listens: list[dict]) -> list[dict]:
         """Resolve every track id at once (one query for those not cached) to a track the listener may see."""
-        tracks = listened_tracks(self.context["request"].user, [listen["track_id"] for listen in listens])
+        tracks = tracks_visible_by_id(
+            user=self.context["request"].user, track_ids=[listen["track_id"] for listen in listens])
         missing = {f"{index}.track_id": ["No track with this id."]
                    for index, listen in enumerate(listens) if listen["track_id"] not in tracks}
         if missing:
