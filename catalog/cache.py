@@ -31,14 +31,17 @@ DEFAULT_TIMEOUT_S = 300
 # part, its playlist entries and every track row). `CatalogVersionPerRequest` opens the memo for
 # the request and closes it after; outside a request (Celery, commands, shells) there is none and
 # every read goes to Redis. A bump in the request (a write that committed) empties it.
-_version_memo: contextvars.ContextVar[dict | None] = contextvars.ContextVar("catalog_version_memo", default=None)
+# None: outside a request (no memo); _UNREAD: in a request, not read yet; an int: the version read.
+_UNREAD = object()
+_version_memo: contextvars.ContextVar[int | object | None] = contextvars.ContextVar(
+    "catalog_version_memo", default=None)
 
 
 def current_version() -> int:
     """The catalog version every cached answer's key embeds (read once per web request)."""
     memo = _version_memo.get()
-    if memo is not None and "version" in memo:
-        return memo["version"]
+    if isinstance(memo, int):
+        return memo
     version = cache.get(VERSION_KEY)
     if version is None:
         # Start from the clock, not 1: if Redis evicted the version key, old keys stored
@@ -47,7 +50,7 @@ def current_version() -> int:
         version = cache.get(VERSION_KEY)
     version = int(version)
     if memo is not None:
-        memo["version"] = version
+        _version_memo.set(version)
     return version
 
 
@@ -58,7 +61,7 @@ class CatalogVersionPerRequest:
         self.get_response = get_response
 
     def __call__(self, request):
-        token = _version_memo.set({})
+        token = _version_memo.set(_UNREAD)
         try:
             return self.get_response(request)
         finally:
@@ -66,9 +69,8 @@ class CatalogVersionPerRequest:
 
 
 def _bump() -> None:
-    memo = _version_memo.get()
-    if memo is not None:  # this request wrote: its later reads must see the new version
-        memo.pop("version", None)
+    if _version_memo.get() is not None:  # this request wrote: its later reads must see the new version
+        _version_memo.set(_UNREAD)
     try:
         try:
             cache.incr(VERSION_KEY)
