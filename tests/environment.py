@@ -4,10 +4,16 @@ The test run never touches the data of `make run` (var/), and both can run at on
 """
 import os
 import secrets
+import shutil
 from pathlib import Path
 
 _ROOT = Path(__file__).resolve().parent.parent
-os.environ.setdefault("JONQUILS_VAR_DIR", str(_ROOT / "var" / "test"))
+_SUITE_VAR = _ROOT / "var" / "test"
+if "JONQUILS_VAR_DIR" not in os.environ and "MEDIA_ROOT" not in os.environ:
+    # The test database starts empty each run and its ids restart, so media keyed by id
+    # (tracks/<id>/cover-300.jpg) left by an earlier run would pass for this run's files.
+    shutil.rmtree(_SUITE_VAR / "media", ignore_errors=True)
+os.environ.setdefault("JONQUILS_VAR_DIR", str(_SUITE_VAR))
 os.environ.setdefault("LOG_DIR", str(_ROOT / "var" / "test" / "logs"))
 os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("STATIC_MANIFEST", "false")
