@@ -140,7 +140,7 @@ def listen_row(tracks: list[int], tokens: list[str], *, needed: int, before: str
     """`needed` listens, each a different (listener, time slot) so that none overlaps another.
 
     One account cannot listen faster than time passes (`listen_record` refuses overlapping
-    listens), so the load spreads over the seeded listeners' own JWTs: slot j of every
+    listens), so the load spreads over the bench listener accounts' JWTs (`bench.queries._bench_listeners`): slot j of every
     listener ends at T − j·2 s and lasts 1.5 s (the shortest span counted), where T is 2 s before
     now or before `before` (the earliest listen an earlier run posted), and the tracks rotate
     over the sample.
@@ -170,13 +170,13 @@ def run(stack, *, smoke: bool, duration_s: float) -> list[Section]:
     section = Section(
         "API under concurrent load", COLUMNS,
         intro=(f"{rows[0].concurrency} keep-alive clients from a separate process, {load_words(duration_s, smoke)}, "
-               "the bench user's JWT on every request (the listens: the seeded listeners' own JWTs, see below). "
+               "the bench user's JWT on every request (the listens: the bench's own listener accounts' JWTs, see below). "
                "The floor is measured in the same run right before the endpoints. "
                "SQL queries are counted in a separate Django process on the same database (first request / repeated "
                "request, the steady state the load sees)."),
         notes=["track list: 20 a page; the deep row follows a `next` cursor (no OFFSET), the jump row is `?page=N`, OFFSET 20·(N−1).",
                "listens: one account cannot listen faster than time passes (overlapping listens are refused), so each "
                "request is a different (listener, 2 s slot in the recent past, before any earlier run's) pair over up to "
-               f"{LISTENERS} seeded listeners, 1.5 s each, tracks rotating over the sample."])
+               f"{LISTENERS} bench listener accounts (no seeded history, so only the bench's own listens could overlap), 1.5 s each, tracks rotating over the sample."])
     measure_table(stack, section, rows, measured["queries"], smoke=smoke, duration_s=duration_s)
     return [section]

@@ -1,7 +1,7 @@
 """Listens: sustained listens/s through the API, the delay until reports show them, and the drain's rows/s.
 
 1. `POST /api/v1/analytics/listen` (`analytics.services.listen_record`) under closed-loop load at
-   two concurrencies, with the seeded listeners' own JWTs and non-overlapping slots (the api
+   two concurrencies, with the bench listener accounts' JWTs and non-overlapping slots (the api
    scenario's `listen_row`: one account cannot listen faster than time passes); then the same
    through `POST /api/v1/analytics/listens`, 50 listens a request (`listens_record`).
 2. Visible: a burst of listens of one sample track, then the track's report
@@ -62,7 +62,7 @@ def _load_rows(stack, tokens, before, *, smoke: bool, duration_s: float) -> tupl
     tracks = stack.seed["sample"]["track_ids"]
     out = Section("Listens through the API (sustained)", ["clients", "listens/s", "p50 ms", "p95 ms", "p99 ms", "errors",
                                                           "target", "met"],
-                  intro=(f"`POST /api/v1/analytics/listen`, {len(tokens):,} seeded listeners' JWTs, {len(tracks)} sample "
+                  intro=(f"`POST /api/v1/analytics/listen`, {len(tokens):,} bench listener accounts' JWTs, {len(tracks)} sample "
                          "tracks, every listen a different (listener, 2 s slot in the past) so none overlaps; "
                          + ("smoke: the requests once." if smoke else f"{duration_s:g} s a row after {WARMUP_S:g} s.")))
     for clients in SMOKE_CONCURRENCY if smoke else CONCURRENCY:
