@@ -11,6 +11,7 @@ from catalog.cache import cached_for_viewer, cached_many
 from catalog.models import Track
 from catalog.selectors import credits_prefetch, display_artists_of
 
+from .cache import public_playlist
 from .models import Favorite, Playlist, PlaylistTrack, PlayQueue, PlayQueueEntry
 
 
@@ -49,8 +50,13 @@ def playlist_list_for_user(*, user, owner_id: int | None = None) -> QuerySet[Pla
 
 def playlist_get(*, playlist_id: int, user, totals: bool = True) -> Playlist:
     """A playlist the user may see (with its totals unless `totals=False`); Playlist.DoesNotExist
-    for private playlists of others."""
-    playlist = Playlist.objects.visible_to(user).select_related("owner").get(pk=playlist_id)
+    for private playlists of others.
+
+    A public playlist's row comes from Redis (playlists.cache) and its owner from
+    accounts.user_cache; any other playlist is looked up with the viewer's own `visible_to`."""
+    playlist = public_playlist(playlist_id)
+    if playlist is None:  # not public: the viewer's own view decides
+        playlist = Playlist.objects.visible_to(user).select_related("owner").get(pk=playlist_id)
     return playlists_with_totals([playlist])[0] if totals else playlist
 
 

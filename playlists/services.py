@@ -25,6 +25,7 @@ from accounts.permissions import user_is_admin
 from catalog.models import Track
 from search.services import search_index_enqueue
 
+from .cache import playlists_changed
 from .models import Favorite, Playlist, PlaylistTrack, PlayQueue, PlayQueueEntry
 from .signals import track_added_to_playlist, track_liked
 
@@ -47,6 +48,7 @@ def _lock_for_edit(*, actor, playlist_id: int) -> Playlist:
 
 def _touch(playlist: Playlist) -> None:
     Playlist.objects.filter(pk=playlist.pk).update(updated_at=timezone.now())
+    playlists_changed([playlist.pk])  # update() sends no post_save
     search_index_enqueue(entity="playlist", ids=[playlist.pk])  # its entry count ranks it
 
 
@@ -168,6 +170,7 @@ def playlists_recompact(*, playlist_ids: list[int], using: str = "default") -> N
             [list(playlist_ids)],
         )
     Playlist.objects.using(using).filter(pk__in=playlist_ids).update(updated_at=timezone.now())
+    playlists_changed(playlist_ids, using=using)
     search_index_enqueue(entity="playlist", ids=list(playlist_ids))
 
 
