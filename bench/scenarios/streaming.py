@@ -127,14 +127,14 @@ def _stop(process: subprocess.Popen, sig=signal.SIGTERM) -> None:
 @contextmanager
 def accel_web(stack):
     """One extra gunicorn of `make run`'s command line, with STREAM_X_ACCEL_PREFIX set; yields its port."""
-    from jonquils.embedded.run import web_command
+    from jonquils.embedded.run import web_command, web_env
 
     port = free_port()
     metrics = Path(tempfile.mkdtemp(prefix="jq-bench-prom-"))
     env = {**stack.env, "STREAM_X_ACCEL_PREFIX": ACCEL_PREFIX, "DJANGO_SETTINGS_MODULE": "jonquils.settings",
            "PROMETHEUS_MULTIPROC_DIR": str(metrics)}
     log = open(stack.log_dir / "bench-accel-web.log", "ab")  # noqa: SIM115 - the child's output for its lifetime
-    process = subprocess.Popen(web_command(port=port), env=env, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log,
+    process = subprocess.Popen(web_command(port=port), env=web_env(env), cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log,
                                stderr=subprocess.STDOUT, start_new_session=True)
     try:
         _wait_port(port, process, "the X-Accel gunicorn", timeout_s=120)

@@ -214,3 +214,10 @@ def test_ctrl_c_right_after_the_url_stops_every_process_within_10_s(tmp_path):
     alive = [p for p in children if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
     assert not alive, [(p.pid, p.name()) for p in alive]
     assert not psutil.pid_exists(postmaster) or psutil.Process(postmaster).status() == psutil.STATUS_ZOMBIE
+
+
+def test_the_web_processes_get_two_malloc_arenas_unless_the_environment_says_otherwise():
+    from jonquils.embedded.run import web_env
+
+    assert web_env({"PORT": "8000"}) == {"PORT": "8000", "MALLOC_ARENA_MAX": "2"}
+    assert web_env({"MALLOC_ARENA_MAX": "8"})["MALLOC_ARENA_MAX"] == "8"  # an operator's choice stands
