@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.db.models import F
+
 from catalog.audio.probe import FORMATS as AUDIO_FORMATS
 from catalog.selectors import album_credits, credits_display, track_credits
 from catalog.stream_plan import track_audio_format
+from jonquils.db.lookups import IdIn
 
 from .envelope import iso
 
@@ -88,7 +91,7 @@ class Annotations:
             asked = [wanted[kind] for kind in kinds if kind in wanted]
             if any(a is None for a in asked) or sum(len(a) for a in asked) > cls.LOOKUP_IDS_MAX:
                 return rows
-            return rows.filter(**{f"{column}__in": set().union(*asked)})
+            return rows.filter(IdIn(F(column), set().union(*asked)))
 
         def asked_for(kind: str, pk: int) -> bool:
             return kind in wanted and (wanted[kind] is None or pk in wanted[kind])
