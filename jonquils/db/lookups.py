@@ -9,15 +9,13 @@ plans `= ANY(array)` like an IN list: the same index probes). Use it as a filter
 """
 from __future__ import annotations
 
-from django.db.models import BooleanField, Lookup
+from django.db.models import Lookup
 
 
 class IdIn(Lookup):
     """True where the integer column is one of `ids` (an iterable of ints; empty: nothing matches)."""
 
-    lookup_name = "id_in"
     prepare_rhs = False  # the ids travel as one int8[] parameter, not field values one by one
-    output_field = BooleanField()
 
     def __init__(self, lhs, ids):
         super().__init__(lhs, [int(pk) for pk in ids])
