@@ -144,6 +144,7 @@ def seed_dataset(params: SeedParams, *, clickhouse, report_path: Path | None = N
         result.counts = _counts(cur) | result.counts
         result.sample = _sample(cur)
         result.audio = _audio_report(cur, audio)
+    phase("cache", _forget_cached_answers)
     result.seconds["total"] = round(time.perf_counter() - started, 2)
     if report_path is not None:
         report_path.parent.mkdir(parents=True, exist_ok=True)
@@ -345,6 +346,14 @@ def _stage_listens(cur, params: SeedParams) -> None:
           CROSS JOIN (SELECT min(id) lo, count(*) n FROM users) u
           CROSS JOIN (SELECT min(id) lo, count(*) n FROM seed_tracks) t
           CROSS JOIN LATERAL (SELECT (g * 7919 %% 200001)::int AS ms) d""", [params.listens])
+
+
+def _forget_cached_answers() -> None:
+    """Empty the var dir's cache: what it holds (catalog answers, playlist rows, users) describes
+    the rows the seed replaced, under keys (ids, versions) the new rows would reach again."""
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 def _insert_listens(cur) -> None:

@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 
@@ -11,6 +12,7 @@ from bench.seed import SeedParams, SeedRefused, seed_dataset
 from tests.analytics.conftest import clickhouse  # noqa: F401  (the suite's analytics client on emptied tables)
 
 pytestmark = pytest.mark.django_db
+STALE_KEY = "api-cache:catalog:1:track-detail.json:before-the-seed"
 
 
 @pytest.fixture
@@ -21,6 +23,7 @@ def seeded(tmp_path, settings, clickhouse):
     settings.STORAGES = build_storages(media_root=tmp_path / "media")
     ensure_buckets()
     report = tmp_path / "bench-seed.json"
+    cache.set(STALE_KEY, "an answer about the rows the seed replaces", timeout=600)
     result = seed_dataset(SeedParams(tracks=300, listens=3000, big_playlist_size=120, reset=True),
                           clickhouse=clickhouse, report_path=report, large_audio_seconds=20)
     return result, json.loads(report.read_text())
@@ -149,6 +152,10 @@ def test_api_serves_the_seeded_catalog(seeded, client):
     assert client.get(f"/api/v1/artists/{result.sample['artist_ids'][0]}/").status_code == 200
     hits = client.get("/api/v1/search/artists?q=metalica").json()
     assert any(hit["name"] == "Metallica" for hit in hits["results"])
+
+
+def test_the_seed_leaves_no_cached_answer_about_the_rows_it_replaced(seeded):
+    assert cache.get(STALE_KEY) is None
 
 
 def test_a_second_seed_needs_reset(seeded):
