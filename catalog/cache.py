@@ -37,18 +37,32 @@ _version_memo: contextvars.ContextVar[int | object | None] = contextvars.Context
     "catalog_version_memo", default=None)
 
 
+def version_counter_read(key: str, *, timeout: int | None = None) -> int:
+    """A version counter kept in Redis under `key` (the catalog's; playlists.cache keeps one a playlist).
+
+    A missing counter starts from the clock, not 1: if Redis evicted or expired it, entries
+    stored under earlier (smaller) versions must not become reachable again."""
+    version = cache.get(key)
+    if version is None:
+        cache.add(key, time.time_ns(), timeout=timeout)
+        version = cache.get(key)
+    return int(version)
+
+
+def version_counter_bump(key: str, *, timeout: int | None = None) -> None:
+    """Move a version counter on: every entry keyed on its old value becomes unreachable."""
+    try:
+        cache.incr(key)
+    except ValueError:  # no counter yet: nothing is cached under a version we could reach
+        cache.add(key, time.time_ns(), timeout=timeout)
+
+
 def current_version() -> int:
     """The catalog version every cached answer's key embeds (read once per web request)."""
     memo = _version_memo.get()
     if isinstance(memo, int):
         return memo
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        # Start from the clock, not 1: if Redis evicted the version key, old keys stored
-        # under small numbers must not become reachable again.
-        cache.add(VERSION_KEY, time.time_ns(), timeout=None)
-        version = cache.get(VERSION_KEY)
-    version = int(version)
+    version = version_counter_read(VERSION_KEY)
     if memo is not None:
         _version_memo.set(version)
     return version
@@ -72,10 +86,7 @@ def _bump() -> None:
     if _version_memo.get() is not None:  # this request wrote: its later reads must see the new version
         _version_memo.set(_UNREAD)
     try:
-        try:
-            cache.incr(VERSION_KEY)
-        except ValueError:  # no key yet: nothing cached under any version we could reach
-            cache.add(VERSION_KEY, time.time_ns(), timeout=None)
+        version_counter_bump(VERSION_KEY)
         cache.set(CHANGED_AT_KEY, time.time_ns() // 1_000_000, timeout=None)
     except Exception:  # the write is committed; a cache outage must not turn it into an error
         logger.exception("could not invalidate the catalog API cache")

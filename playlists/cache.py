@@ -22,19 +22,19 @@ worst. When Redis is unreachable, the database answers.
 from __future__ import annotations
 
 import logging
-import time
 
 from django.core.cache import cache
 from django.db import transaction
 
 from accounts.user_cache import user_by_id
+from catalog.cache import version_counter_bump, version_counter_read
 from catalog.filters import BIGINT_MAX
 
 from .models import Playlist
 
 logger = logging.getLogger(__name__)
 ROW_TIMEOUT_S = 300
-VERSION_TIMEOUT_S = 86_400  # an expired version starts again from the clock, past every earlier one
+VERSION_TIMEOUT_S = 86_400  # an expired version starts again from the clock (catalog.cache.version_counter_read)
 _NOT_PUBLIC = "not-public"
 
 
@@ -43,12 +43,7 @@ def _version_key(playlist_id: int) -> str:
 
 
 def _version(playlist_id: int) -> int:
-    key = _version_key(playlist_id)
-    version = cache.get(key)
-    if version is None:
-        cache.add(key, time.time_ns(), timeout=VERSION_TIMEOUT_S)
-        version = cache.get(key)
-    return int(version)
+    return version_counter_read(_version_key(playlist_id), timeout=VERSION_TIMEOUT_S)
 
 
 def _public_row(playlist_id: int) -> Playlist | None:
@@ -91,12 +86,8 @@ def public_playlist(playlist_id: int) -> Playlist | None:
 
 def _bump(playlist_ids: list[int]) -> None:
     for playlist_id in playlist_ids:
-        key = _version_key(playlist_id)
         try:
-            try:
-                cache.incr(key)
-            except ValueError:  # no version yet: nothing cached under one we could reach
-                cache.add(key, time.time_ns(), timeout=VERSION_TIMEOUT_S)
+            version_counter_bump(_version_key(playlist_id), timeout=VERSION_TIMEOUT_S)
         except Exception:  # noqa: BLE001 - the write stands; the entries expire by their timeout
             logger.exception("could not invalidate the cached playlist %s", playlist_id)
 
